@@ -1,0 +1,240 @@
+"""Accounts: registration, login with lockout, refresh rotation with theft detection, revocation."""
+
+import hashlib
+import logging
+import time
+
+from django.conf import settings
+from django.contrib.auth import authenticate, password_validation
+from django.contrib.auth.models import update_last_login
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from rest_framework_simplejwt.exceptions import TokenBackendError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.state import token_backend
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+from ytempire.core.exceptions import AuthenticationError, RateLimitedError
+
+from .models import RefreshTokenFamily, Tier, User, tier_limits
+from .tokens import FAMILY_CLAIM, VERSION_CLAIM, tokens_for
+
+logger = logging.getLogger(__name__)
+
+INVALID_LOGIN = "Incorrect email or password"
+INVALID_REFRESH = "Invalid or expired refresh token"
+
+
+def normalize_email(email: str) -> str:
+    return User.objects.normalize_email(email.strip()).lower()
+
+
+# --- Registration and profile -------------------------------------------------------
+
+
+def user_register(*, email: str, password: str, full_name: str = "") -> tuple[User, dict]:
+    """Create a free-tier user and log them in. Duplicate emails are a validation error on ``email``."""
+    email = normalize_email(email)
+    candidate = User(email=email, full_name=full_name)
+    password_validation.validate_password(password, user=candidate)
+    limits = tier_limits(Tier.FREE)
+    try:
+        with transaction.atomic():
+            if User.objects.filter(email__iexact=email).exists():
+                raise IntegrityError
+            user = User.objects.create_user(
+                email=email,
+                password=password,
+                full_name=full_name,
+                tier=Tier.FREE,
+                channel_limit=limits["channel_limit"],
+                daily_video_limit=limits["daily_video_limit"],
+            )
+            tokens = tokens_for(user)
+    except IntegrityError:
+        raise ValidationError({"email": ["A user with this email already exists."]}) from None
+    logger.info("user registered", extra={"new_user_id": str(user.id)})
+    return user, tokens
+
+
+def user_update_profile(*, user: User, full_name: str | None = None) -> User:
+    if full_name is not None:
+        user.full_name = full_name
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=["full_name", "updated_at"])
+    return user
+
+
+def user_set_tier(*, user: User, tier: str) -> User:
+    """Move a user to ``tier``; channel and daily video limits follow the tier table in settings."""
+    limits = tier_limits(tier)
+    user.tier = tier
+    user.channel_limit = limits["channel_limit"]
+    user.daily_video_limit = limits["daily_video_limit"]
+    user.save(update_fields=["tier", "channel_limit", "daily_video_limit", "updated_at"])
+    return user
+
+
+# --- Login lockout (keyed on the email, never the address) ---------------------------
+
+
+def _lock_keys(email: str) -> tuple[str, str]:
+    digest = hashlib.sha256(email.encode()).hexdigest()
+    return f"login:fail:{digest}", f"login:lock:{digest}"
+
+
+def login_lockout_remaining(email: str) -> int:
+    """Seconds this email stays locked (0 when it is not)."""
+    _, lock_key = _lock_keys(email)
+    until = cache.get(lock_key)
+    if until is None:
+        return 0
+    return max(0, int(until - time.time()) + 1)
+
+
+def _login_failed(email: str) -> None:
+    fail_key, lock_key = _lock_keys(email)
+    window = settings.LOGIN_LOCKOUT_WINDOW_SECONDS
+    cache.add(fail_key, 0, timeout=window)
+    try:
+        failures = cache.incr(fail_key)
+    except ValueError:  # the key expired between add and incr
+        cache.add(fail_key, 1, timeout=window)
+        failures = 1
+    if failures >= settings.LOGIN_LOCKOUT_ATTEMPTS:
+        cache.set(lock_key, time.time() + window, timeout=window)
+        cache.delete(fail_key)
+        logger.warning("login locked for an email after repeated failures")
+
+
+def _login_succeeded(email: str) -> None:
+    cache.delete_many(list(_lock_keys(email)))
+
+
+def auth_login(*, email: str, password: str, request=None) -> tuple[User, dict]:
+    """Authenticate and issue tokens in a new family.
+
+    After ``LOGIN_LOCKOUT_ATTEMPTS`` failures for one email within the window, that email is
+    refused (429) for the window whatever the password. Unknown emails cost a password hash too
+    (Django's ModelBackend does that), so timing and message do not reveal which emails exist.
+    """
+    email = normalize_email(email)
+    remaining = login_lockout_remaining(email)
+    if remaining:
+        raise RateLimitedError("Too many failed login attempts. Try again later.", retry_after=remaining)
+    user = authenticate(request, username=email, password=password)
+    if user is None:
+        _login_failed(email)
+        raise AuthenticationError(INVALID_LOGIN)
+    _login_succeeded(email)
+    update_last_login(None, user)
+    return user, tokens_for(user)
+
+
+# --- Refresh rotation and revocation ---------------------------------------------------
+
+
+def _decode_refresh(raw: str) -> dict:
+    try:
+        payload = token_backend.decode(raw, verify=True)
+    except TokenBackendError:
+        raise AuthenticationError(INVALID_REFRESH) from None
+    if payload.get(jwt_settings.TOKEN_TYPE_CLAIM) != "refresh" or not payload.get(FAMILY_CLAIM):
+        raise AuthenticationError(INVALID_REFRESH)
+    return payload
+
+
+def _family_revoke(family: RefreshTokenFamily, reason: str) -> None:
+    if family.revoked_at is None:
+        family.revoked_at = timezone.now()
+        family.revoked_reason = reason
+        family.save(update_fields=["revoked_at", "revoked_reason"])
+
+
+def token_refresh(*, raw_refresh: str) -> dict:
+    """Rotate a refresh token: the presented one is blacklisted and a new pair is issued.
+
+    The outstanding-token row is locked (``SELECT ... FOR UPDATE``), so of two concurrent
+    refreshes with one token exactly one succeeds. Presenting a token that was already
+    rotated is treated as theft: 401 and the whole family (that login's tokens) is revoked.
+    """
+    payload = _decode_refresh(raw_refresh)
+    reused = False
+    with transaction.atomic():
+        outstanding = OutstandingToken.objects.select_for_update().filter(jti=payload[jwt_settings.JTI_CLAIM]).first()
+        if outstanding is None or outstanding.user_id is None:
+            raise AuthenticationError(INVALID_REFRESH)
+        family = (
+            RefreshTokenFamily.objects.select_for_update()
+            .filter(id=payload[FAMILY_CLAIM], user_id=outstanding.user_id)
+            .first()
+        )
+        if family is None or family.revoked_at is not None:
+            raise AuthenticationError(INVALID_REFRESH)
+        if BlacklistedToken.objects.filter(token=outstanding).exists():
+            _family_revoke(family, "refresh token reuse")
+            reused = True
+        else:
+            user = User.objects.get(pk=outstanding.user_id)
+            if not user.is_active or payload.get(VERSION_CLAIM) != user.token_version:
+                raise AuthenticationError(INVALID_REFRESH)
+            BlacklistedToken.objects.create(token=outstanding)
+            tokens = tokens_for(user, family=family)
+    if reused:
+        logger.warning("refresh token reuse detected; family revoked", extra={"family_id": str(family.id)})
+        raise AuthenticationError("Refresh token reuse detected; please log in again")
+    return tokens
+
+
+def _blacklist_outstanding(*, user_id, extra_filter: dict | None = None) -> int:
+    pending = OutstandingToken.objects.filter(user_id=user_id, blacklistedtoken__isnull=True, **(extra_filter or {}))
+    rows = [BlacklistedToken(token=token) for token in pending]
+    BlacklistedToken.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+def auth_logout(*, user: User, raw_refresh: str) -> None:
+    """Blacklist the refresh token and revoke its family. Someone else's token is a 401."""
+    payload = _decode_refresh(raw_refresh)
+    with transaction.atomic():
+        outstanding = OutstandingToken.objects.filter(jti=payload[jwt_settings.JTI_CLAIM], user_id=user.pk).first()
+        if outstanding is None:
+            raise AuthenticationError(INVALID_REFRESH)
+        BlacklistedToken.objects.get_or_create(token=outstanding)
+        family = RefreshTokenFamily.objects.filter(id=payload[FAMILY_CLAIM], user_id=user.pk).first()
+        if family is not None:
+            _family_revoke(family, "logout")
+
+
+def user_revoke_all_tokens(*, user: User, reason: str) -> None:
+    """Bump the token version (every access token fails at once) and revoke every refresh token."""
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(token_version=F("token_version") + 1, updated_at=timezone.now())
+        RefreshTokenFamily.objects.filter(user=user, revoked_at__isnull=True).update(
+            revoked_at=timezone.now(), revoked_reason=reason
+        )
+        _blacklist_outstanding(user_id=user.pk)
+    user.refresh_from_db(fields=["token_version"])
+
+
+def user_change_password(*, user: User, current_password: str, new_password: str) -> dict:
+    """Change the password, revoke every existing token and return a fresh pair for this client."""
+    if not user.check_password(current_password):
+        raise ValidationError({"current_password": ["Current password is incorrect."]})
+    password_validation.validate_password(new_password, user=user)
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password", "updated_at"])
+        user_revoke_all_tokens(user=user, reason="password change")
+        return tokens_for(user)
+
+
+def user_deactivate(*, user: User, reason: str = "deactivated by staff") -> User:
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(is_active=False)
+        user_revoke_all_tokens(user=user, reason=reason)
+    user.refresh_from_db()
+    return user

@@ -1,0 +1,95 @@
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+from ytempire.core.models import BaseModel
+
+
+class VideoStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    PROCESSING = "processing", "Processing"
+    READY = "ready", "Ready"
+    UPLOADING = "uploading", "Uploading"
+    PUBLISHED = "published", "Published"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class OptimizationLevel(models.TextChoices):
+    ECONOMY = "economy", "Economy"
+    STANDARD = "standard", "Standard"
+    PREMIUM = "premium", "Premium"
+
+
+class Complexity(models.TextChoices):
+    SIMPLE = "simple", "Simple"
+    MODERATE = "moderate", "Moderate"
+    COMPLEX = "complex", "Complex"
+
+
+class Video(BaseModel):
+    """A video the platform produces for a channel. ``status`` changes only through videos.services."""
+
+    channel = models.ForeignKey("channels.Channel", on_delete=models.CASCADE, related_name="videos")
+    title = models.CharField(max_length=500)
+    description = models.TextField(blank=True, default="")
+    script = models.TextField(blank=True, default="")
+    tags = models.JSONField(default=list, blank=True)
+    category_id = models.CharField(max_length=10, blank=True, default="")
+    youtube_video_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    youtube_url = models.CharField(max_length=500, blank=True, default="")
+    youtube_account_used = models.ForeignKey(
+        "youtube_pool.YouTubeAccount", on_delete=models.SET_NULL, null=True, blank=True, related_name="videos"
+    )
+    status = models.CharField(max_length=20, choices=VideoStatus.choices, default=VideoStatus.QUEUED)
+    complexity = models.CharField(max_length=20, choices=Complexity.choices, default=Complexity.SIMPLE)
+    priority = models.PositiveSmallIntegerField(default=5, validators=[MinValueValidator(1), MaxValueValidator(10)])
+    generation_time_seconds = models.PositiveIntegerField(null=True, blank=True)
+    quality_score = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
+    optimization_level = models.CharField(
+        max_length=20, choices=OptimizationLevel.choices, default=OptimizationLevel.STANDARD
+    )
+    estimated_cost = models.DecimalField(max_digits=10, decimal_places=4, default=0)
+    total_cost = models.DecimalField(max_digits=10, decimal_places=4, default=0)
+    cost_breakdown = models.JSONField(default=dict, blank=True)
+    video_path = models.CharField(max_length=500, blank=True, default="")
+    thumbnail_path = models.CharField(max_length=500, blank=True, default="")
+    audio_path = models.CharField(max_length=500, blank=True, default="")
+    metadata = models.JSONField(default=dict, blank=True)
+    error_message = models.TextField(blank=True, default="")
+    queued_at = models.DateTimeField(default=timezone.now)
+    processing_started_at = models.DateTimeField(null=True, blank=True)
+    processing_completed_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "videos"
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["channel", "-created_at"], name="videos_channel_created_idx"),
+            models.Index(fields=["status", "-priority", "queued_at"], name="videos_status_priority_idx"),
+            models.Index(fields=["-created_at"], name="videos_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class VideoEvent(models.Model):
+    """One row of a video's history: a status transition or a notable step, with its reason."""
+
+    id = models.BigAutoField(primary_key=True)
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=20, blank=True, default="")
+    to_status = models.CharField(max_length=20, blank=True, default="")
+    reason = models.CharField(max_length=500, blank=True, default="")
+    data = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "video_events"
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["video", "at"], name="video_events_video_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '-'} -> {self.to_status or '-'}"

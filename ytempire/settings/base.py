@@ -1,0 +1,376 @@
+"""Base settings: everything, read from the environment (django-environ).
+
+With nothing set the project runs on its embedded default: SQLite, the
+local-memory cache and Celery over a file-system transport (no broker server).
+``DATABASE_URL``, ``REDIS_URL`` and ``CELERY_BROKER_URL`` switch to
+PostgreSQL (psycopg 3), django-redis and a real broker.
+"""
+
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+env = environ.Env()
+ENV_FILE = env.str("ENV_FILE", default=str(BASE_DIR / ".env"))
+if Path(ENV_FILE).is_file():
+    environ.Env.read_env(ENV_FILE)
+
+# --- Application ---------------------------------------------------------------
+PROJECT_NAME = env.str("PROJECT_NAME", default="YTEMPIRE")
+VERSION = "0.1.0"
+ENVIRONMENT = env.str("ENVIRONMENT", default="development")
+DEBUG = env.bool("DEBUG", default=False)
+# Development-only default; production.py refuses it.
+INSECURE_DEFAULT_SECRET_KEY = "django-insecure-local-development-key-do-not-use-in-production"
+SECRET_KEY = env.str("SECRET_KEY", default=INSECURE_DEFAULT_SECRET_KEY)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+API_V1_STR = "/api/v1"
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_prometheus",
+    "rest_framework",
+    "rest_framework_simplejwt",
+    "rest_framework_simplejwt.token_blacklist",
+    "django_filters",
+    "drf_spectacular",
+    "django_celery_beat",
+    "ytempire.core",
+    "accounts",
+    "channels",
+    "youtube_pool",
+    "videos",
+    "costs",
+    "webhooks",
+]
+
+MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "ytempire.core.middleware.RequestContextMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
+
+ROOT_URLCONF = "ytempire.urls"
+WSGI_APPLICATION = "ytempire.wsgi.application"
+ASGI_APPLICATION = "ytempire.asgi.application"
+APPEND_SLASH = False
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database --------------------------------------------------------------------
+# SQLite by default; DATABASE_URL (postgres://...) switches to PostgreSQL via psycopg 3.
+DATABASES = {
+    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"),
+}
+_db = DATABASES["default"]
+if "postgresql" in _db["ENGINE"]:
+    _db["ENGINE"] = "django_prometheus.db.backends.postgresql"
+    _db["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+    _db["CONN_HEALTH_CHECKS"] = True
+    _db.setdefault("OPTIONS", {}).setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=5))
+elif "sqlite" in _db["ENGINE"]:
+    _db["ENGINE"] = "django_prometheus.db.backends.sqlite3"
+    # WAL and IMMEDIATE transactions let the web process and the worker share the file.
+    _db["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache and Redis -------------------------------------------------------------
+# "default" serves throttles, lockouts and OAuth state; "counters" holds cost and
+# quota counters and never swallows errors, so a Redis outage fails closed.
+REDIS_URL = env.str("REDIS_URL", default="")
+CACHE_KEY_PREFIX = env.str("CACHE_KEY_PREFIX", default="ytempire")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+            "OPTIONS": {
+                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                "SOCKET_CONNECT_TIMEOUT": 2,
+                "SOCKET_TIMEOUT": 2,
+                "IGNORE_EXCEPTIONS": False,
+            },
+        },
+        "counters": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": f"{CACHE_KEY_PREFIX}:counters",
+            "OPTIONS": {
+                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                "SOCKET_CONNECT_TIMEOUT": 1,
+                "SOCKET_TIMEOUT": 1,
+                "IGNORE_EXCEPTIONS": False,
+            },
+        },
+    }
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
+        "counters": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "counters"},
+    }
+
+# --- Celery ----------------------------------------------------------------------
+# Without CELERY_BROKER_URL the worker and beat talk through a local folder (kombu's
+# file-system transport), so `make run` needs no broker server.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+CELERY_BROKER_FOLDER = Path(env.str("CELERY_BROKER_FOLDER", default=str(BASE_DIR / "var" / "celery")))
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(CELERY_BROKER_FOLDER / "queue"),
+        "data_folder_out": str(CELERY_BROKER_FOLDER / "queue"),
+        "processed_folder": str(CELERY_BROKER_FOLDER / "processed"),
+        "store_processed": False,
+    }
+else:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "queue_order_strategy": "priority"}
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TIMEZONE = "UTC"
+CELERY_ENABLE_UTC = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_TIME_LIMIT = 15 * 60
+CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# --- Auth and JWT ----------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "accounts.validators.MaximumLengthValidator", "OPTIONS": {"max_length": 128}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+PASSWORD_HASHERS = env.list(
+    "PASSWORD_HASHERS",
+    default=[
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+        "django.contrib.auth.hashers.Argon2PasswordHasher",
+        "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+        "django.contrib.auth.hashers.ScryptPasswordHasher",
+    ],
+)
+
+JWT_SIGNING_KEY = env.str("JWT_SIGNING_KEY", default="insecure-local-jwt-signing-key-change-me-0123456789")
+JWT_ALGORITHM = env.str("ALGORITHM", default="HS256")
+ACCESS_TOKEN_EXPIRE_MINUTES = env.int("ACCESS_TOKEN_EXPIRE_MINUTES", default=30)
+REFRESH_TOKEN_EXPIRE_DAYS = env.int("REFRESH_TOKEN_EXPIRE_DAYS", default=7)
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=ACCESS_TOKEN_EXPIRE_MINUTES),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=REFRESH_TOKEN_EXPIRE_DAYS),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": True,
+    "ALGORITHM": JWT_ALGORITHM,
+    "SIGNING_KEY": JWT_SIGNING_KEY,
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    "USER_ID_FIELD": "id",
+    "USER_ID_CLAIM": "user_id",
+    "ISSUER": PROJECT_NAME,
+}
+LOGIN_LOCKOUT_ATTEMPTS = env.int("LOGIN_LOCKOUT_ATTEMPTS", default=5)
+LOGIN_LOCKOUT_WINDOW_SECONDS = env.int("LOGIN_LOCKOUT_WINDOW_SECONDS", default=15 * 60)
+
+# Subscription tiers: limits follow the tier. Order matters (upgrade path).
+TIERS = {
+    "free": {"label": "Free", "channel_limit": 5, "daily_video_limit": 10},
+    "starter": {"label": "Starter", "channel_limit": 5, "daily_video_limit": 25},
+    "growth": {"label": "Growth", "channel_limit": 25, "daily_video_limit": 100},
+    "scale": {"label": "Scale", "channel_limit": 100, "daily_video_limit": 500},
+}
+
+# --- REST framework --------------------------------------------------------------
+RATE_LIMIT_PER_MINUTE = env.int("RATE_LIMIT_PER_MINUTE", default=60)
+RATE_LIMIT_PER_HOUR = env.int("RATE_LIMIT_PER_HOUR", default=1000)
+RATE_LIMIT_PER_DAY = env.int("RATE_LIMIT_PER_DAY", default=10000)
+RATE_LIMIT_ANON_PER_MINUTE = env.int("RATE_LIMIT_ANON_PER_MINUTE", default=20)
+RATE_LIMIT_AUTH_PER_MINUTE = env.int("RATE_LIMIT_AUTH_PER_MINUTE", default=10)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ("accounts.authentication.VersionedJWTAuthentication",),
+    "DEFAULT_PERMISSION_CLASSES": ("rest_framework.permissions.IsAuthenticated",),
+    "DEFAULT_RENDERER_CLASSES": ("rest_framework.renderers.JSONRenderer",),
+    "DEFAULT_PARSER_CLASSES": ("rest_framework.parsers.JSONParser",),
+    "DEFAULT_PAGINATION_CLASS": "ytempire.core.pagination.PageLimitPagination",
+    "DEFAULT_FILTER_BACKENDS": ("django_filters.rest_framework.DjangoFilterBackend",),
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "ytempire.core.exception_handler.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": (
+        "ytempire.core.throttling.UserMinuteThrottle",
+        "ytempire.core.throttling.UserHourThrottle",
+        "ytempire.core.throttling.UserDayThrottle",
+        "ytempire.core.throttling.AnonMinuteThrottle",
+    ),
+    "DEFAULT_THROTTLE_RATES": {
+        "user_minute": f"{RATE_LIMIT_PER_MINUTE}/min",
+        "user_hour": f"{RATE_LIMIT_PER_HOUR}/hour",
+        "user_day": f"{RATE_LIMIT_PER_DAY}/day",
+        "anon_minute": f"{RATE_LIMIT_ANON_PER_MINUTE}/min",
+        "auth": f"{RATE_LIMIT_AUTH_PER_MINUTE}/min",
+    },
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "YTEMPIRE API",
+    "DESCRIPTION": "Automated YouTube content platform: channels, videos, costs, YouTube pool, webhooks.",
+    "VERSION": VERSION,
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+}
+
+# --- Costs -----------------------------------------------------------------------
+TARGET_COST_PER_VIDEO = Decimal(env.str("TARGET_COST_PER_VIDEO", default="1.00"))
+WARNING_COST_THRESHOLD = Decimal(env.str("WARNING_COST_THRESHOLD", default="2.50"))
+MAX_COST_PER_VIDEO = Decimal(env.str("MAX_COST_PER_VIDEO", default="3.00"))
+DAILY_COST_BUDGET = Decimal(env.str("DAILY_COST_BUDGET", default="150.00"))
+MONTHLY_COST_BUDGET = Decimal(env.str("MONTHLY_COST_BUDGET", default="4500.00"))
+COST_BUDGET_TIMEZONE = env.str("COST_BUDGET_TIMEZONE", default="UTC")
+COST_RESERVATION_TTL_SECONDS = env.int("COST_RESERVATION_TTL_SECONDS", default=30 * 60)
+
+# --- YouTube ---------------------------------------------------------------------
+YOUTUBE_CLIENT_ID = env.str("YOUTUBE_CLIENT_ID", default="")
+YOUTUBE_CLIENT_SECRET = env.str("YOUTUBE_CLIENT_SECRET", default="")
+YOUTUBE_REDIRECT_URI = env.str("YOUTUBE_REDIRECT_URI", default="http://localhost:8000/api/v1/youtube/oauth/callback")
+YOUTUBE_SCOPES = env.list(
+    "YOUTUBE_SCOPES",
+    default=["https://www.googleapis.com/auth/youtube.upload", "https://www.googleapis.com/auth/youtube"],
+)
+# Overridable endpoints so tests (and staging) can point the real clients at fakes.
+YOUTUBE_API_ENDPOINT = env.str("YOUTUBE_API_ENDPOINT", default="")
+GOOGLE_OAUTH_AUTH_URI = env.str("GOOGLE_OAUTH_AUTH_URI", default="https://accounts.google.com/o/oauth2/auth")
+GOOGLE_OAUTH_TOKEN_URI = env.str("GOOGLE_OAUTH_TOKEN_URI", default="https://oauth2.googleapis.com/token")
+YOUTUBE_TIMEZONE = "America/Los_Angeles"
+YOUTUBE_EXPECTED_ACCOUNTS = env.int("YOUTUBE_EXPECTED_ACCOUNTS", default=15)
+# Fernet keys (url-safe base64, 32 bytes), newest first; older keys still decrypt.
+CREDENTIALS_ENCRYPTION_KEYS = env.list("CREDENTIALS_ENCRYPTION_KEYS", default=[])
+
+# --- Providers (script, voice, render, upload) ----------------------------------
+# "sandbox" providers work offline and are labelled as such everywhere.
+PROVIDERS_MODE = env.str("PROVIDERS_MODE", default="sandbox")
+OPENAI_API_KEY = env.str("OPENAI_API_KEY", default="")
+OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="") or None
+OPENAI_MODEL = env.str("OPENAI_MODEL", default="gpt-3.5-turbo")
+OPENAI_MAX_TOKENS = env.int("OPENAI_MAX_TOKENS", default=2000)
+OPENAI_TEMPERATURE = Decimal(env.str("OPENAI_TEMPERATURE", default="0.7"))
+GOOGLE_APPLICATION_CREDENTIALS = env.str("GOOGLE_APPLICATION_CREDENTIALS", default="")
+GOOGLE_TTS_LANGUAGE = env.str("GOOGLE_TTS_LANGUAGE", default="en-US")
+GOOGLE_TTS_VOICE = env.str("GOOGLE_TTS_VOICE", default="en-US-Neural2-J")
+GOOGLE_TTS_BASE_URL = env.str("GOOGLE_TTS_BASE_URL", default="https://texttospeech.googleapis.com")
+GOOGLE_TTS_API_KEY = env.str("GOOGLE_TTS_API_KEY", default="")
+ELEVENLABS_API_KEY = env.str("ELEVENLABS_API_KEY", default="")
+ELEVENLABS_VOICE_ID = env.str("ELEVENLABS_VOICE_ID", default="21m00Tcm4TlvDq8ikWAM")
+ELEVENLABS_BASE_URL = env.str("ELEVENLABS_BASE_URL", default="https://api.elevenlabs.io")
+
+# --- Stripe ----------------------------------------------------------------------
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
+STRIPE_PRICE_IDS = {
+    "starter": env.str("STRIPE_PRICE_ID_STARTER", default=""),
+    "growth": env.str("STRIPE_PRICE_ID_GROWTH", default=""),
+    "scale": env.str("STRIPE_PRICE_ID_SCALE", default=""),
+}
+FRONTEND_URL = env.str("FRONTEND_URL", default="http://localhost:3000")
+
+# --- N8N -------------------------------------------------------------------------
+N8N_BASE_URL = env.str("N8N_BASE_URL", default="http://localhost:5678")
+N8N_API_KEY = env.str("N8N_API_KEY", default="")
+N8N_RENDER_WORKFLOW_URL = env.str("N8N_RENDER_WORKFLOW_URL", default="")
+N8N_WEBHOOK_URL = env.str("N8N_WEBHOOK_URL", default="http://localhost:8000/api/v1/webhooks/n8n")
+N8N_WEBHOOK_SECRET = env.str("N8N_WEBHOOK_SECRET", default="")
+WEBHOOK_TOLERANCE_SECONDS = env.int("WEBHOOK_TOLERANCE_SECONDS", default=5 * 60)
+WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=256 * 1024)
+
+# --- Storage ---------------------------------------------------------------------
+STORAGE_BASE_PATH = Path(env.str("STORAGE_BASE_PATH", default=str(BASE_DIR / "var" / "media")))
+MAX_FILE_SIZE_MB = env.int("MAX_FILE_SIZE_MB", default=1000)
+VIDEO_RETENTION_DAYS = env.int("VIDEO_RETENTION_DAYS", default=7)
+THUMBNAIL_RETENTION_DAYS = env.int("THUMBNAIL_RETENTION_DAYS", default=30)
+
+# --- Monitoring ------------------------------------------------------------------
+ENABLE_METRICS = env.bool("ENABLE_METRICS", default=True)
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+SLOW_REQUEST_SECONDS = env.float("SLOW_REQUEST_SECONDS", default=1.0)
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+PROMETHEUS_EXPORT_MIGRATIONS = False
+
+# --- CORS / i18n / static -------------------------------------------------------
+BACKEND_CORS_ORIGINS = env.list("BACKEND_CORS_ORIGINS", default=["http://localhost:3000"])
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "var" / "static"
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2 * 1024 * 1024)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {
+        "request_context": {"()": "ytempire.core.logging.RequestContextFilter"},
+    },
+    "formatters": {
+        "json": {"()": "ytempire.core.logging.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "filters": ["request_context"],
+        },
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.server": {"level": "WARNING"},
+        # Our middleware writes one structured line per request; silence Django's duplicate.
+        "django.request": {"level": "ERROR"},
+        "celery": {"level": LOG_LEVEL},
+    },
+}

@@ -1,0 +1,26 @@
+"""Test settings: real PostgreSQL and Redis (URLs from the environment, local defaults)."""
+
+import os
+
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ytempire")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
+os.environ.setdefault("CELERY_BROKER_URL", "memory://")
+
+from .base import *  # noqa: E402,F401,F403
+from .base import CACHE_KEY_PREFIX, CACHES, DATABASES, REST_FRAMEWORK  # noqa: E402
+
+DEBUG = False
+# Fast hashing keeps auth tests quick; production uses PBKDF2.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+# Each xdist worker (and each developer checkout) gets its own Redis key space.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+for _alias, _cache in CACHES.items():
+    _cache["KEY_PREFIX"] = f"test:{CACHE_KEY_PREFIX}:{_worker}:{_alias}"
+DATABASES["default"]["CONN_MAX_AGE"] = 0
+REST_FRAMEWORK = {**REST_FRAMEWORK}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
