@@ -164,7 +164,9 @@ def token_refresh(*, raw_refresh: str) -> dict:
     payload = _decode_refresh(raw_refresh)
     reused = False
     with transaction.atomic():
-        outstanding = OutstandingToken.objects.select_for_update().filter(jti=payload[jwt_settings.JTI_CLAIM]).first()
+        outstanding = (
+            OutstandingToken.objects.select_for_update(of=("self",)).filter(jti=payload[jwt_settings.JTI_CLAIM]).first()
+        )
         if outstanding is None or outstanding.user_id is None:
             raise AuthenticationError(INVALID_REFRESH)
         family = (

@@ -1,0 +1,236 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from accounts.checks import ensure_token_settings_safe
+from ytempire.core.settings_checks import production_settings_problems
+
+BASE_DIR = Path(__file__).resolve().parents[3]
+
+
+# --- health ------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/", "/health", "/api/v1/health", "/api/v1/health/"])
+def test_liveness_endpoints(api_client, path):
+    response = api_client.get(path)
+    assert response.status_code == 200
+    assert response.json()["service"] == "YTEMPIRE"
+
+
+@pytest.mark.django_db
+def test_detailed_health_reports_every_dependency(api_client):
+    response = api_client.get("/api/v1/health/detailed")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["checks"]["database"] == {"status": "ok", "vendor": "postgresql"}
+    assert body["checks"]["cache"]["status"] == "ok"
+    assert body["checks"]["cache"]["backend"] == "redis"
+    assert body["youtube_accounts"]["summary"].endswith("/15 active")
+    assert body["sandbox"] is True
+    assert set(body["providers"]) >= {"script", "voice", "render", "upload"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_detailed_health_is_503_when_the_database_is_down(api_client):
+    original_port = connection.settings_dict["PORT"]
+    connection.close()
+    connection.settings_dict["PORT"] = "1"
+    try:
+        response = api_client.get("/api/v1/health/detailed")
+    finally:
+        connection.close()
+        connection.settings_dict["PORT"] = original_port
+
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "unhealthy"
+    assert body["checks"]["database"]["status"] == "down"
+    # Liveness does not touch the database.
+    connection.settings_dict["PORT"] = "1"
+    try:
+        assert api_client.get("/api/v1/health").status_code == 200
+    finally:
+        connection.close()
+        connection.settings_dict["PORT"] = original_port
+
+
+@pytest.mark.django_db
+def test_metrics_are_open_to_allowed_addresses_and_staff_only(client, settings, staff_user, user):
+    settings.METRICS_ALLOWED_IPS = ["10.1.1.1"]
+    assert client.get("/api/v1/metrics", REMOTE_ADDR="10.9.9.9").status_code == 403
+    allowed = client.get("/api/v1/metrics", REMOTE_ADDR="10.1.1.1")
+    assert allowed.status_code == 200
+    assert b"django_http_requests_total" in allowed.content
+    client.force_login(user)
+    assert client.get("/api/v1/metrics", REMOTE_ADDR="10.9.9.9").status_code == 403
+    client.force_login(staff_user)
+    assert client.get("/api/v1/metrics", REMOTE_ADDR="10.9.9.9").status_code == 200
+
+
+# --- OpenAPI -------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_openapi_schema_documents_the_auth_endpoints(api_client):
+    response = api_client.get("/api/v1/openapi.json", {"format": "json"})
+    assert response.status_code == 200
+    schema = response.json()
+    paths = schema["paths"]
+    for path in ("/api/v1/auth/register", "/api/v1/auth/login", "/api/v1/auth/refresh", "/api/v1/auth/me"):
+        assert any(p.rstrip("/") == path for p in paths), path
+    login = next(v for p, v in paths.items() if p.rstrip("/") == "/api/v1/auth/login")["post"]
+    assert {"200", "401", "429"} <= set(login["responses"])
+    assert api_client.get("/api/v1/docs").status_code == 200
+
+
+# --- admin -------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_admin_pages_load_for_staff(client, staff_user):
+    from django.contrib import admin
+
+    client.force_login(staff_user)
+    assert client.get("/admin/").status_code == 200
+    for model in admin.site._registry:
+        meta = model._meta
+        changelist = reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist")
+        assert client.get(changelist).status_code == 200, changelist
+        assert client.get(changelist, {"q": "x"}).status_code == 200, changelist
+
+
+@pytest.mark.django_db
+def test_admin_refuses_non_staff(client, user):
+    client.force_login(user)
+    response = client.get("/admin/accounts/user/")
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_admin_deactivation_revokes_tokens(client, staff_user, api_client):
+    from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+
+    customer = UserFactory()
+    tokens = api_client.post(
+        "/api/v1/auth/login", {"email": customer.email, "password": DEFAULT_PASSWORD}, format="json"
+    ).json()
+    client.force_login(staff_user)
+
+    response = client.post(
+        "/admin/accounts/user/",
+        {"action": "deactivate_users", "_selected_action": [str(customer.pk)]},
+    )
+
+    assert response.status_code == 302
+    customer.refresh_from_db()
+    assert customer.is_active is False
+    me = api_client.get("/api/v1/auth/me", HTTP_AUTHORIZATION=f"Bearer {tokens['access_token']}")
+    assert me.status_code == 401
+
+
+# --- settings safety ----------------------------------------------------------------
+
+
+def test_production_settings_problems_lists_every_unsafe_value():
+    problems = production_settings_problems(
+        {
+            "DEBUG": True,
+            "SECRET_KEY": "short",
+            "INSECURE_DEFAULT_SECRET_KEY": "django-insecure-x",
+            "JWT_SIGNING_KEY": "insecure-local",
+            "ALLOWED_HOSTS": [],
+        }
+    )
+    assert len(problems) == 4
+    safe = production_settings_problems(
+        {
+            "DEBUG": False,
+            "SECRET_KEY": "k" * 10 + "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJ",
+            "JWT_SIGNING_KEY": "another-long-signing-key-0123456789abcdef",
+            "ALLOWED_HOSTS": ["api.example.com"],
+        }
+    )
+    assert safe == []
+
+
+def _import_production(**env):
+    clean = {
+        k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "JWT_SIGNING_KEY"}
+    }
+    clean.update(env, DJANGO_SETTINGS_MODULE="ytempire.settings.production", ENV_FILE="/nonexistent")
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=BASE_DIR,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+GOOD_SECRET = "prod-" + "s3cr3t-value-with-enough-entropy-" * 2
+GOOD_JWT = "jwt-" + "another-signing-key-value-" * 2
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"DEBUG": "True", "SECRET_KEY": GOOD_SECRET, "JWT_SIGNING_KEY": GOOD_JWT, "ALLOWED_HOSTS": "a.com"}, "DEBUG"),
+        ({"SECRET_KEY": "short", "JWT_SIGNING_KEY": GOOD_JWT, "ALLOWED_HOSTS": "a.com"}, "SECRET_KEY"),
+        ({"JWT_SIGNING_KEY": GOOD_JWT, "ALLOWED_HOSTS": "a.com"}, "SECRET_KEY is the development default"),
+        ({"SECRET_KEY": GOOD_SECRET, "JWT_SIGNING_KEY": GOOD_JWT}, "ALLOWED_HOSTS"),
+    ],
+)
+def test_production_settings_refuse_to_start_when_unsafe(env, message):
+    result = _import_production(**env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert message in result.stderr
+
+
+def test_production_settings_start_when_safe():
+    result = _import_production(SECRET_KEY=GOOD_SECRET, JWT_SIGNING_KEY=GOOD_JWT, ALLOWED_HOSTS="api.example.com")
+    assert result.returncode == 0, result.stderr
+
+
+def test_rotation_without_blacklist_refuses_to_start():
+    from django.core.exceptions import ImproperlyConfigured
+
+    with pytest.raises(ImproperlyConfigured):
+        ensure_token_settings_safe({"ROTATE_REFRESH_TOKENS": True, "BLACKLIST_AFTER_ROTATION": False}, installed=True)
+    with pytest.raises(ImproperlyConfigured):
+        ensure_token_settings_safe({"ROTATE_REFRESH_TOKENS": True, "BLACKLIST_AFTER_ROTATION": True}, installed=False)
+    ensure_token_settings_safe({"ROTATE_REFRESH_TOKENS": True, "BLACKLIST_AFTER_ROTATION": True}, installed=True)
+
+
+# --- schedules -----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_schedules_are_upserted_and_keep_staff_choices():
+    from django_celery_beat.models import PeriodicTask
+
+    from ytempire.celery import app
+    from ytempire.schedules import SCHEDULES, setup_periodic_tasks
+
+    setup_periodic_tasks()
+    for schedule in SCHEDULES:
+        task = PeriodicTask.objects.get(name=schedule.name)
+        assert task.task == schedule.task
+        assert schedule.task in app.tasks, f"{schedule.task} is scheduled but not registered"
+    if SCHEDULES:
+        first = PeriodicTask.objects.get(name=SCHEDULES[0].name)
+        first.enabled = False
+        first.save()
+        setup_periodic_tasks()
+        first.refresh_from_db()
+        assert first.enabled is False
