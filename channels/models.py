@@ -50,6 +50,7 @@ class Channel(BaseModel):
             models.Index(fields=["status"], name="channels_status_idx"),
             models.Index(fields=["niche"], name="channels_niche_idx"),
             models.Index(fields=["automation_enabled", "status"], name="channels_automation_idx"),
+            models.Index(fields=["user", "name"], name="channels_user_name_idx"),
         ]
 
     def __str__(self) -> str:

@@ -69,6 +69,9 @@ class Video(BaseModel):
             models.Index(fields=["channel", "-created_at"], name="videos_channel_created_idx"),
             models.Index(fields=["status", "-priority", "queued_at"], name="videos_status_priority_idx"),
             models.Index(fields=["-created_at"], name="videos_created_idx"),
+            models.Index(fields=["status"], name="videos_status_idx"),
+            models.Index(fields=["channel", "status"], name="videos_channel_status_idx"),
+            models.Index(fields=["optimization_level", "-created_at"], name="videos_optlevel_created_idx"),
         ]
 
     def __str__(self) -> str:

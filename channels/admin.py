@@ -1,0 +1,103 @@
+from django.contrib import admin, messages
+from django.utils import timezone
+
+from ytempire.core.exceptions import ApplicationError
+
+from . import services
+from .models import Channel
+
+
+@admin.register(Channel)
+class ChannelAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "user",
+        "niche",
+        "status",
+        "automation_enabled",
+        "daily_video_limit",
+        "total_videos",
+        "total_views",
+        "total_subscribers",
+        "created_at",
+    )
+    list_filter = ("status", "automation_enabled", "niche", "created_at")
+    search_fields = ("name", "niche", "user__email", "youtube_channel_id", "youtube_channel_handle")
+    list_select_related = ("user",)
+    raw_id_fields = ("user", "youtube_account")
+    readonly_fields = (
+        "id",
+        "user",
+        "metadata",
+        "total_videos",
+        "total_views",
+        "total_subscribers",
+        "total_revenue_cents",
+        "created_at",
+        "updated_at",
+    )
+    ordering = ("-created_at",)
+    show_full_result_count = False
+    actions = ["enable_automation", "disable_automation", "archive_channels", "queue_video_now"]
+
+    def has_add_permission(self, request):
+        # Channels are created by their owners through the API, within their channel limit.
+        return False
+
+    def save_model(self, request, obj, form, change):
+        # Save only what the form changed, so a concurrent status/total update is not overwritten.
+        if change and form.changed_data:
+            obj.save(update_fields=[*form.changed_data, "updated_at"])
+        elif not change:
+            super().save_model(request, obj, form, change)
+
+    def _each(self, request, queryset, label, func):
+        done, failed = 0, []
+        for channel in queryset:
+            try:
+                func(channel)
+                done += 1
+            except ApplicationError as exc:
+                failed.append(f"{channel.name}: {exc.message}")
+        if done:
+            self.message_user(request, f"{label} {done} channel(s).", messages.SUCCESS)
+        for line in failed:
+            self.message_user(request, line, messages.ERROR)
+
+    @admin.action(description="Enable automation")
+    def enable_automation(self, request, queryset):
+        def enable(channel):
+            services.channel_set_automation(channel=channel, enabled=True)
+
+        self._each(request, queryset, "Enabled automation on", enable)
+
+    @admin.action(description="Disable automation")
+    def disable_automation(self, request, queryset):
+        reason = f"disabled by staff ({request.user.email})"
+        self._each(
+            request,
+            queryset,
+            "Disabled automation on",
+            lambda c: services.channel_set_automation(channel=c, enabled=False, reason=reason),
+        )
+
+    @admin.action(description="Archive (soft delete; cancels unfinished videos)")
+    def archive_channels(self, request, queryset):
+        reason = f"archived by staff ({request.user.email})"
+        self._each(request, queryset, "Archived", lambda c: services.channel_archive(channel=c, reason=reason))
+
+    @admin.action(description="Queue a video now (counts against the daily limits)")
+    def queue_video_now(self, request, queryset):
+        from videos.services import video_generate
+
+        stamp = timezone.now().strftime("%Y-%m-%d %H:%M UTC")
+
+        def queue(channel):
+            video_generate(
+                user=channel.user,
+                channel_id=channel.pk,
+                title=f"{channel.niche}: {channel.name} ({stamp})",
+                metadata={"queued_by": "staff", "staff_email": request.user.email},
+            )
+
+        self._each(request, queryset, "Queued a video for", queue)

@@ -1,0 +1,36 @@
+"""Demo channels for `make run` (called by the bootstrap_demo command)."""
+
+from .models import Channel, ChannelStatus
+
+DEMO_CHANNELS = [
+    {"name": "Tech Reviews", "niche": "Technology", "status": ChannelStatus.ACTIVE, "upload_time_utc": "14:00"},
+    {"name": "Kitchen Shortcuts", "niche": "Cooking", "status": ChannelStatus.ACTIVE, "upload_time_utc": "17:30"},
+    {"name": "Money Minutes", "niche": "Finance", "status": ChannelStatus.PENDING_OAUTH, "upload_time_utc": ""},
+    {
+        "name": "Travel Diaries",
+        "niche": "Travel",
+        "status": ChannelStatus.PAUSED,
+        "upload_time_utc": "09:00",
+        "automation_enabled": False,
+    },
+]
+
+
+def create_demo_data(*, staff, customer) -> str:
+    """Idempotent: channels are matched by (owner, name). Demo status is set directly (no OAuth offline)."""
+    created = 0
+    for spec in DEMO_CHANNELS:
+        _, was_created = Channel.objects.get_or_create(
+            user=customer,
+            name=spec["name"],
+            defaults={
+                "niche": spec["niche"],
+                "status": spec["status"],
+                "upload_time_utc": spec["upload_time_utc"],
+                "automation_enabled": spec.get("automation_enabled", True),
+                "metadata": {"demo": True},
+            },
+        )
+        created += was_created
+    total = Channel.objects.filter(user=customer).count()
+    return f"{total} demo channels for {customer.email} ({created} new)"
