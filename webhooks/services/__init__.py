@@ -1,0 +1,1 @@
+"""Webhooks services: the delivery log and idempotency (events), N8N callbacks, Stripe billing."""
