@@ -25,7 +25,10 @@ _BY_STATUS = {
     404: OpenApiResponse(DetailErrorSchema, description="Not found"),
     409: OpenApiResponse(DetailErrorSchema, description="Conflict"),
     413: OpenApiResponse(DetailErrorSchema, description="Payload too large"),
+    415: OpenApiResponse(DetailErrorSchema, description="Unsupported media type"),
+    422: OpenApiResponse(DetailErrorSchema, description="Unprocessable"),
     429: OpenApiResponse(RateLimitErrorSchema, description="Rate limit exceeded"),
+    502: OpenApiResponse(DetailErrorSchema, description="Upstream provider refused the request"),
     503: OpenApiResponse(DetailErrorSchema, description="Service unavailable"),
 }
 

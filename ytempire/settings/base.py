@@ -313,6 +313,8 @@ ELEVENLABS_BASE_URL = env.str("ELEVENLABS_BASE_URL", default="https://api.eleven
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
+STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
+STRIPE_TIMEOUT_SECONDS = env.int("STRIPE_TIMEOUT_SECONDS", default=10)
 STRIPE_PRICE_IDS = {
     "starter": env.str("STRIPE_PRICE_ID_STARTER", default=""),
     "growth": env.str("STRIPE_PRICE_ID_GROWTH", default=""),
