@@ -1,19 +1,79 @@
 import uuid
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
 from ytempire.core.models import BaseModel
 
 
+class LedgerIsAppendOnlyError(ValidationError):
+    """The ledger is never changed in place: corrections are new (negative) rows."""
+
+
+class ReservationStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    SETTLED = "settled", "Settled"
+    RELEASED = "released", "Released"
+    EXPIRED = "expired", "Expired"
+
+
+class ReservationBackend(models.TextChoices):
+    REDIS = "redis", "Redis"
+    DATABASE = "database", "Database"
+
+
+class Reservation(models.Model):
+    """A hold on money a pipeline step is about to spend (like a card authorisation).
+
+    Counted against the video, its budget day and month while ``open`` and not past
+    ``expires_at``; settled by ``cost_record``, released by ``cost_release``, or left to expire
+    when a worker dies.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    video = models.ForeignKey("videos.Video", on_delete=models.CASCADE, related_name="cost_reservations")
+    service = models.CharField(max_length=50)
+    amount = models.DecimalField(max_digits=10, decimal_places=4)
+    budget_date = models.DateField()
+    status = models.CharField(max_length=10, choices=ReservationStatus.choices, default=ReservationStatus.OPEN)
+    backend = models.CharField(max_length=10, choices=ReservationBackend.choices, default=ReservationBackend.REDIS)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        db_table = "cost_reservations"
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "expires_at"], name="cost_res_status_exp_idx"),
+            models.Index(fields=["video", "status"], name="cost_res_video_status_idx"),
+            models.Index(fields=["budget_date", "status"], name="cost_res_day_status_idx"),
+        ]
+        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="cost_res_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"hold {self.service} {self.amount} ({self.status})"
+
+
 class VideoCost(models.Model):
-    """The append-only cost ledger: one row per charge (corrections are negative rows)."""
+    """The append-only cost ledger: one row per charge (corrections are negative rows).
+
+    ``budget_date`` is the budget day the charge counts for: the day its reservation was
+    taken (a hold settled after midnight stays on the day it was made), otherwise the day
+    of ``timestamp`` in COST_BUDGET_TIMEZONE.
+    """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     video = models.ForeignKey("videos.Video", on_delete=models.CASCADE, related_name="costs")
     service = models.CharField(max_length=50)
     amount = models.DecimalField(max_digits=10, decimal_places=4)
     timestamp = models.DateTimeField(default=timezone.now)
+    budget_date = models.DateField()
+    reservation = models.OneToOneField(
+        Reservation, on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_entry"
+    )
     metadata = models.JSONField(default=dict, blank=True)
 
     class Meta:
@@ -23,10 +83,31 @@ class VideoCost(models.Model):
             models.Index(fields=["video", "timestamp"], name="video_costs_video_idx"),
             models.Index(fields=["service"], name="video_costs_service_idx"),
             models.Index(fields=["-timestamp"], name="video_costs_timestamp_idx"),
+            models.Index(fields=["budget_date", "service"], name="video_costs_day_service_idx"),
         ]
 
     def __str__(self) -> str:
         return f"{self.service} {self.amount}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise LedgerIsAppendOnlyError("Ledger rows cannot be changed; record a correction instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise LedgerIsAppendOnlyError("Ledger rows cannot be deleted; record a correction instead.")
+
+
+class CostBudgetLock(models.Model):
+    """One row per budget day / month, locked (SELECT ... FOR UPDATE) by the database fallback."""
+
+    key = models.CharField(max_length=20, primary_key=True)  # "day:2025-01-15" / "month:2025-01"
+
+    class Meta:
+        db_table = "cost_budget_locks"
+
+    def __str__(self) -> str:
+        return self.key
 
 
 class ServiceRate(BaseModel):
@@ -42,7 +123,10 @@ class ServiceRate(BaseModel):
     class Meta:
         db_table = "service_rates"
         ordering = ["service", "model"]
-        constraints = [models.UniqueConstraint(fields=["service", "model"], name="service_rate_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["service", "model"], name="service_rate_unique"),
+            models.CheckConstraint(condition=models.Q(price__gte=0), name="service_rate_price_non_negative"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.service}:{self.model} {self.price}/{self.unit}"
