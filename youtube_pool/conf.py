@@ -42,7 +42,7 @@ DEFAULTS = {
     "YOUTUBE_TOKEN_REFRESH_WINDOW_SECONDS": 3600,
     "YOUTUBE_ACQUIRE_LOCK_RETRIES": 50,
     "YOUTUBE_THUMBNAIL_RETRY_SECONDS": 300,
-    "CREDENTIALS_ALLOW_DEV_KEY": None,  # None: allowed when DEBUG or under the test settings
+    "CREDENTIALS_ALLOW_DEV_KEY": False,  # True only in settings/local.py and settings/test.py
     "GOOGLE_CA_BUNDLE": None,  # CA file for a non-Google endpoint (staging emulator, tests)
 }
 

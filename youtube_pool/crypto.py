@@ -9,7 +9,6 @@ else encryption and decryption refuse with CredentialsEncryptionError.
 import base64
 import json
 import logging
-import os
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -25,10 +24,8 @@ _warned = False
 
 
 def _dev_key_allowed() -> bool:
-    explicit = setting("CREDENTIALS_ALLOW_DEV_KEY")
-    if explicit is not None:
-        return bool(explicit)
-    return bool(settings.DEBUG) or os.environ.get("DJANGO_SETTINGS_MODULE", "").endswith(".settings.test")
+    """Only the local and test settings allow it (CREDENTIALS_ALLOW_DEV_KEY); production never."""
+    return bool(setting("CREDENTIALS_ALLOW_DEV_KEY"))
 
 
 def development_key() -> bytes:

@@ -76,9 +76,10 @@ def test_the_task_is_queued_only_after_commit(auth_client, user, django_capture_
         assert video.status == VideoStatus.QUEUED
 
     for callback in callbacks:
-        callback()  # the commit happens: the (eager) task runs
+        callback()  # the commit happens: the (eager) task runs the pipeline
     video.refresh_from_db()
-    assert video.status == VideoStatus.PROCESSING
+    assert video.processing_started_at is not None
+    assert video.events.filter(from_status=VideoStatus.QUEUED, to_status=VideoStatus.PROCESSING).exists()
 
 
 def test_generate_refused_enqueues_nothing(auth_client, user, django_capture_on_commit_callbacks):

@@ -117,10 +117,13 @@ def n8n_video_complete(
     duration_seconds: Decimal | None = None,
     costs: list[dict] | None = None,
     error: str = "",
+    schedule_upload: bool = True,
 ) -> dict:
     """Apply a render result: ``completed``/``success`` moves processing -> ready with the asset
     paths and duration, ``failed`` moves the video to failed with the error. Reported costs are
-    recorded through the costs service in the same transaction.
+    recorded through the costs service in the same transaction. After commit the pipeline
+    releases its render holds and queues the upload (``schedule_upload=False`` when the pipeline
+    itself reports a sandbox render).
 
     Raises NotFoundError (unknown video) or the state machine's InvalidTransitionError (409,
     e.g. the video was cancelled meanwhile); then nothing is changed.
@@ -145,6 +148,12 @@ def n8n_video_complete(
             video = video_transition(
                 video=video, to_status="ready", reason="n8n render completed", data=data, fields=fields
             )
+            if schedule_upload:
+                # The pipeline releases its render holds and queues the upload once this commits.
+                from videos.pipeline import pipeline_render_finished
+
+                ready_id = video.pk
+                transaction.on_commit(lambda: pipeline_render_finished(video_id=ready_id))
         else:
             message = error or "Render failed in n8n"
             video = video_transition(

@@ -13,7 +13,7 @@ from videos.models import VideoEvent
 from webhooks.models import WebhookEvent, WebhookResult
 from webhooks.tests.conftest import N8N_PATHS, n8n_headers, stripe_event, subscription_obj
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 THREADS = 20
 

@@ -73,8 +73,7 @@ def test_production_without_keys_refuses_clearly(settings):
 
 def test_development_key_is_derived_from_the_secret_key(settings, caplog):
     settings.CREDENTIALS_ENCRYPTION_KEYS = []
-    settings.DEBUG = True
-    settings.CREDENTIALS_ALLOW_DEV_KEY = None
+    settings.CREDENTIALS_ALLOW_DEV_KEY = True
     token = crypto.encrypt_text("hello")
     assert Fernet(crypto.development_key()).decrypt(token.encode()) == b"hello"
 

@@ -160,7 +160,15 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "queue_order_strategy": "priority"}
+    # Priorities 0 (highest) .. 9 on Redis; video priority 10 maps to 0.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3600,
+        "queue_order_strategy": "priority",
+        "priority_steps": list(range(10)),
+        "sep": ":",
+    }
+CELERY_TASK_QUEUE_MAX_PRIORITY = 9
+CELERY_TASK_DEFAULT_PRIORITY = 5
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "UTC"
@@ -291,6 +299,18 @@ YOUTUBE_TIMEZONE = "America/Los_Angeles"
 YOUTUBE_EXPECTED_ACCOUNTS = env.int("YOUTUBE_EXPECTED_ACCOUNTS", default=15)
 # Fernet keys (url-safe base64, 32 bytes), newest first; older keys still decrypt.
 CREDENTIALS_ENCRYPTION_KEYS = env.list("CREDENTIALS_ENCRYPTION_KEYS", default=[])
+# Only local and test settings may derive a development key from SECRET_KEY.
+CREDENTIALS_ALLOW_DEV_KEY = False
+GOOGLE_CA_BUNDLE = env.str("GOOGLE_CA_BUNDLE", default="") or None
+YOUTUBE_UPLOAD_CHUNK_SIZE = env.int("YOUTUBE_UPLOAD_CHUNK_SIZE", default=8 * 1024 * 1024)
+YOUTUBE_DEFAULT_PRIVACY_STATUS = env.str("YOUTUBE_DEFAULT_PRIVACY_STATUS", default="private")
+YOUTUBE_RETRY_MAX_ATTEMPTS = env.int("YOUTUBE_RETRY_MAX_ATTEMPTS", default=5)
+YOUTUBE_RETRY_BASE_SECONDS = env.float("YOUTUBE_RETRY_BASE_SECONDS", default=1.0)
+YOUTUBE_HTTP_TIMEOUT_SECONDS = env.int("YOUTUBE_HTTP_TIMEOUT_SECONDS", default=60)
+YOUTUBE_OAUTH_STATE_TTL_SECONDS = env.int("YOUTUBE_OAUTH_STATE_TTL_SECONDS", default=600)
+YOUTUBE_ACTIVE_UPLOAD_CAP = env.int("YOUTUBE_ACTIVE_UPLOAD_CAP", default=5)
+YOUTUBE_RESERVE_UPLOAD_CAP = env.int("YOUTUBE_RESERVE_UPLOAD_CAP", default=2)
+YOUTUBE_UNITS_SOFT_LIMIT_PERCENT = env.int("YOUTUBE_UNITS_SOFT_LIMIT_PERCENT", default=80)
 
 # --- Providers (script, voice, render, upload) ----------------------------------
 # "sandbox" providers work offline and are labelled as such everywhere.
@@ -308,6 +328,16 @@ GOOGLE_TTS_API_KEY = env.str("GOOGLE_TTS_API_KEY", default="")
 ELEVENLABS_API_KEY = env.str("ELEVENLABS_API_KEY", default="")
 ELEVENLABS_VOICE_ID = env.str("ELEVENLABS_VOICE_ID", default="21m00Tcm4TlvDq8ikWAM")
 ELEVENLABS_BASE_URL = env.str("ELEVENLABS_BASE_URL", default="https://api.elevenlabs.io")
+
+# --- Pipeline and automation ------------------------------------------------------
+# A render that hears nothing from N8N within this is retried once, then failed (the seed's P99).
+PIPELINE_RENDER_TIMEOUT_SECONDS = env.int("PIPELINE_RENDER_TIMEOUT_SECONDS", default=10 * 60)
+PIPELINE_MAX_RENDER_ATTEMPTS = env.int("PIPELINE_MAX_RENDER_ATTEMPTS", default=2)
+# A step (or a queued/ready video) untouched for this long is considered lost and resumed.
+PIPELINE_STUCK_SECONDS = env.int("PIPELINE_STUCK_SECONDS", default=15 * 60)
+PIPELINE_STEP_MAX_RETRIES = env.int("PIPELINE_STEP_MAX_RETRIES", default=5)
+PIPELINE_RETRY_BASE_SECONDS = env.int("PIPELINE_RETRY_BASE_SECONDS", default=15)
+AUTOMATION_RECENT_TITLES = env.int("AUTOMATION_RECENT_TITLES", default=50)
 
 # --- Stripe ----------------------------------------------------------------------
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")

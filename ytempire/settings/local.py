@@ -4,3 +4,4 @@ from .base import *  # noqa: F401,F403
 from .base import env
 
 DEBUG = env.bool("DEBUG", default=True)
+CREDENTIALS_ALLOW_DEV_KEY = True

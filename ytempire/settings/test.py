@@ -13,6 +13,7 @@ DEBUG = False
 # Fast hashing keeps auth tests quick; production uses PBKDF2.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = True
+CREDENTIALS_ALLOW_DEV_KEY = True
 CELERY_TASK_EAGER_PROPAGATES = True
 # Each xdist worker (and each developer checkout) gets its own Redis key space.
 _worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
