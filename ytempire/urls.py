@@ -20,7 +20,7 @@ api_v1 = [
 
 urlpatterns = [
     path("", core_views.RootView.as_view(), name="root"),
-    re_path(r"^health/?$", core_views.HealthView.as_view(), name="health"),
+    re_path(r"^health/?$", core_views.RootHealthView.as_view(), name="health"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
 ]

@@ -37,6 +37,12 @@ class HealthView(_PublicView):
         return Response({"service": settings.PROJECT_NAME, "version": settings.VERSION, "status": "healthy"})
 
 
+class RootHealthView(HealthView):
+    """``/health`` for load balancers; documented once, as /api/v1/health."""
+
+    schema = None
+
+
 class HealthDetailedView(_PublicView):
     """Database, cache, broker, YouTube pool and providers; 503 when the database is down."""
 

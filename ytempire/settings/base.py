@@ -272,6 +272,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "ChannelStatusEnum": "channels.models.ChannelStatus",
+        "VideoStatusEnum": "videos.models.VideoStatus",
+    },
 }
 
 # --- Costs -----------------------------------------------------------------------
