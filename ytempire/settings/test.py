@@ -4,10 +4,11 @@ import os
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ytempire")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
-os.environ.setdefault("CELERY_BROKER_URL", "memory://")
+# Tasks run in-process (eager) except in the real-worker tests, which use this Redis broker.
+os.environ.setdefault("CELERY_BROKER_URL", os.environ["REDIS_URL"])
 
 from .base import *  # noqa: E402,F401,F403
-from .base import CACHE_KEY_PREFIX, CACHES, DATABASES, REST_FRAMEWORK  # noqa: E402
+from .base import CACHE_KEY_PREFIX, CACHES, CELERY_BROKER_TRANSPORT_OPTIONS, DATABASES, REST_FRAMEWORK  # noqa: E402
 
 DEBUG = False
 # Fast hashing keeps auth tests quick; production uses PBKDF2.
@@ -20,6 +21,10 @@ _worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
 for _alias, _cache in CACHES.items():
     _cache["KEY_PREFIX"] = f"test:{CACHE_KEY_PREFIX}:{_worker}:{_alias}"
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    **CELERY_BROKER_TRANSPORT_OPTIONS,
+    "global_keyprefix": f"test:{CACHE_KEY_PREFIX}:{_worker}:celery:",
+}
 REST_FRAMEWORK = {**REST_FRAMEWORK}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
