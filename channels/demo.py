@@ -3,7 +3,8 @@
 from .models import Channel, ChannelStatus
 
 DEMO_CHANNELS = [
-    {"name": "Tech Reviews", "niche": "Technology", "status": ChannelStatus.ACTIVE, "upload_time_utc": "14:00"},
+    # No upload time: its videos publish as soon as they are ready (the demo shows one within a minute).
+    {"name": "Tech Reviews", "niche": "Technology", "status": ChannelStatus.ACTIVE, "upload_time_utc": ""},
     {"name": "Kitchen Shortcuts", "niche": "Cooking", "status": ChannelStatus.ACTIVE, "upload_time_utc": "17:30"},
     {"name": "Money Minutes", "niche": "Finance", "status": ChannelStatus.PENDING_OAUTH, "upload_time_utc": ""},
     {
@@ -28,6 +29,7 @@ def create_demo_data(*, staff, customer) -> str:
                 "status": spec["status"],
                 "upload_time_utc": spec["upload_time_utc"],
                 "automation_enabled": spec.get("automation_enabled", True),
+                "daily_video_limit": 10,
                 "metadata": {"demo": True},
             },
         )

@@ -56,6 +56,7 @@ class VideoAdmin(admin.ModelAdmin):
         "optimization_level",
         "estimated_cost",
         "total_cost",
+        "providers_label",
         "age",
         "created_at",
     )
@@ -99,6 +100,10 @@ class VideoAdmin(admin.ModelAdmin):
             obj.save(update_fields=[*form.changed_data, "updated_at"])
         elif not change:
             super().save_model(request, obj, form, change)
+
+    @admin.display(description="providers")
+    def providers_label(self, obj):
+        return "SANDBOX" if obj.providers == "sandbox" else obj.providers or "-"
 
     @admin.display(description="age", ordering="created_at")
     def age(self, obj):

@@ -4,7 +4,7 @@ from channels.models import Channel, ChannelStatus
 from costs.services import estimate_video_cost
 
 from .models import OptimizationLevel, Video, VideoStatus
-from .services import video_transition
+from .services import video_generate, video_transition
 
 S = VideoStatus
 # (title, optimization level, path through the state machine)
@@ -14,23 +14,29 @@ DEMO_VIDEOS = [
     ("Is This Laptop Worth It?", OptimizationLevel.PREMIUM, [S.PROCESSING]),
     ("Smart Home Starter Kit", OptimizationLevel.STANDARD, [S.PROCESSING, S.FAILED]),
     ("Weekly Tech News", OptimizationLevel.STANDARD, [S.CANCELLED]),
-    ("Next Week's Picks", OptimizationLevel.ECONOMY, []),
+    ("Next Week's Picks", OptimizationLevel.ECONOMY, None),  # None: really generated, the worker runs it
 ]
 
 
 def create_demo_data(*, staff, customer) -> str:
-    """Idempotent: skipped per channel once it has videos. Videos are created queued (no task is
-    enqueued: the worker must not pick demo rows) and moved with video_transition, so each has its
-    event history."""
+    """Idempotent: skipped per channel once it has videos. Most videos are created queued and
+    walked through video_transition (so each has its event history); one per channel is really
+    generated, so the worker started by `make run` takes it from queued to published."""
     channels = Channel.objects.filter(user=customer, status=ChannelStatus.ACTIVE).order_by("name")
     created = 0
     for channel in channels:
         if Video.objects.filter(channel=channel).exists():
             continue
         for title, level, path in DEMO_VIDEOS:
+            title = title if channel.niche == "Technology" else f"{channel.niche}: {title}"
+            if path is None:
+                # Queued through the service: on commit it is handed to the (sandbox) pipeline.
+                video_generate(user=customer, channel_id=channel.pk, title=title, optimization_level=level)
+                created += 1
+                continue
             video = Video.objects.create(
                 channel=channel,
-                title=f"{title}" if channel.niche == "Technology" else f"{channel.niche}: {title}",
+                title=title,
                 optimization_level=level,
                 estimated_cost=estimate_video_cost(level=level).total,
                 metadata={"demo": True},

@@ -77,6 +77,11 @@ class Video(BaseModel):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def providers(self) -> str:
+        """ "sandbox" or "live": which providers the pipeline used ("" before it started)."""
+        return ((self.metadata or {}).get("pipeline") or {}).get("providers", "")
+
 
 class VideoEvent(models.Model):
     """One row of a video's history: a status transition or a notable step, with its reason."""

@@ -27,7 +27,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import Video, VideoStatus
-from .providers import ProviderError, TransientProviderError, render_provider, script_provider, voice_provider
+from .providers import (
+    ProviderError,
+    TransientProviderError,
+    is_sandbox,
+    render_provider,
+    script_provider,
+    voice_provider,
+)
 from .services import video_event_record, video_transition
 
 logger = logging.getLogger(__name__)
@@ -192,7 +199,12 @@ def step_start(video: Video) -> str | None:
     if cost_budget_paused():
         _wait(video, reason="budget", until=cost_budget_resumes_at(), detail="daily cost budget reached")
         return None
-    _update_state(video.pk, clear_wait=True, started_at=timezone.now().isoformat())
+    _update_state(
+        video.pk,
+        clear_wait=True,
+        started_at=timezone.now().isoformat(),
+        providers="sandbox" if is_sandbox() else "live",
+    )
     video_transition(video=video, to_status=S.PROCESSING, reason="pipeline started")
     return "script"
 

@@ -85,6 +85,9 @@ class VideoEventOutputSerializer(serializers.ModelSerializer):
 
 class VideoOutputSerializer(VideoListOutputSerializer):
     events = VideoEventOutputSerializer(many=True, read_only=True)
+    providers = serializers.CharField(
+        read_only=True, help_text='"sandbox" (offline providers) or "live"; empty before the pipeline starts.'
+    )
 
     class Meta(VideoListOutputSerializer.Meta):
         fields = [
@@ -101,6 +104,7 @@ class VideoOutputSerializer(VideoListOutputSerializer):
             "queued_at",
             "processing_started_at",
             "processing_completed_at",
+            "providers",
             "events",
         ]
         read_only_fields = fields

@@ -9,7 +9,7 @@ from videos.models import Video, VideoEvent
 
 @pytest.mark.django_db
 def test_demo_data_is_idempotent_and_covers_several_states():
-    staff, customer = UserFactory(is_staff=True), UserFactory()
+    staff, customer = UserFactory(is_staff=True), UserFactory(tier="growth", daily_video_limit=100)
 
     first = channels_demo(staff=staff, customer=customer), videos_demo(staff=staff, customer=customer)
     again = channels_demo(staff=staff, customer=customer), videos_demo(staff=staff, customer=customer)
@@ -17,14 +17,9 @@ def test_demo_data_is_idempotent_and_covers_several_states():
     assert Channel.objects.filter(user=customer).count() == 4
     videos = Video.objects.filter(channel__user=customer)
     assert videos.count() == 12
-    assert set(videos.values_list("status", flat=True)) == {
-        "published",
-        "ready",
-        "processing",
-        "failed",
-        "cancelled",
-        "queued",
-    }
+    # One video per channel is really generated: with tasks in-process it runs the sandbox
+    # pipeline at once and (no YouTube account in this test) waits in ready.
+    assert set(videos.values_list("status", flat=True)) == {"published", "ready", "processing", "failed", "cancelled"}
     assert VideoEvent.objects.filter(video__in=videos, from_status="", to_status="queued").count() == 12
     assert "(4 new)" in first[0] and "(0 new)" in again[0]
     assert "(0 new)" in again[1]

@@ -91,6 +91,16 @@ def test_sandbox_pipeline_takes_a_generated_video_to_published(
     assert channel.total_videos == 1
 
 
+def test_sandboxed_videos_say_so_in_the_api(user, channel, sandbox_accounts, auth_client):
+    sandbox_accounts(1)
+    video = _run(VideoFactory(channel=channel))
+
+    body = auth_client.get(f"/api/v1/videos/{video.pk}").json()
+
+    assert body["providers"] == "sandbox"
+    assert body["youtube_url"].startswith("https://sandbox.youtube.invalid/")
+
+
 def test_costs_follow_the_service_rates(user, channel, sandbox_accounts):
     sandbox_accounts(1)
     ServiceRate.objects.update_or_create(
@@ -224,6 +234,7 @@ def test_live_render_waits_for_n8n_then_the_webhook_resumes_the_pipeline(
     video = _run(VideoFactory(channel=channel, optimization_level="premium"))
 
     assert video.status == S.PROCESSING
+    assert video.providers == "live"
     request = live_providers.n8n.requests[-1]
     assert request["headers"]["x-n8n-api-key"] == "n8n-test-key"
     assert live_providers.tts.requests[-1]["path"].startswith("/v1/text-to-speech/")  # premium: ElevenLabs

@@ -16,6 +16,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         from accounts.models import User
+        from accounts.services import user_set_tier
 
         password = secrets.token_urlsafe(12)
         with transaction.atomic():
@@ -30,6 +31,8 @@ class Command(BaseCommand):
                 customer = User.objects.create_user(
                     email=DEMO_CUSTOMER_EMAIL, password=password, full_name="Demo Customer"
                 )
+                # Room to play: the Growth tier's channel and daily video limits.
+                user_set_tier(user=customer, tier="growth")
             else:
                 customer.set_password(password)
                 customer.save(update_fields=["password"])
