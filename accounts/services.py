@@ -78,6 +78,20 @@ def user_set_tier(*, user: User, tier: str) -> User:
     return user
 
 
+def user_set_billing_ids(*, user: User, customer_id: str | None = None, subscription_id: str | None = None) -> User:
+    """Record the user's Stripe customer and/or current subscription id (callers hold the row lock)."""
+    fields = []
+    if customer_id is not None and user.stripe_customer_id != customer_id:
+        user.stripe_customer_id = customer_id or None
+        fields.append("stripe_customer_id")
+    if subscription_id is not None and user.stripe_subscription_id != subscription_id:
+        user.stripe_subscription_id = subscription_id
+        fields.append("stripe_subscription_id")
+    if fields:
+        user.save(update_fields=[*fields, "updated_at"])
+    return user
+
+
 # --- Login lockout (keyed on the email, never the address) ---------------------------
 
 

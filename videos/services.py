@@ -213,6 +213,29 @@ def video_event_record(*, video: Video, reason: str, data: dict | None = None) -
     return event
 
 
+class ProgressIgnoredError(ConflictError):
+    """The progress report does not apply (the video is not processing, or it is stale)."""
+
+
+def video_set_progress(*, video: Video, step: str, percent: int, message: str = "") -> dict:
+    """Store render progress (``metadata["progress"]``) on a processing video, with an event.
+
+    Under the row lock: a video that is not processing, or a report behind the recorded percent
+    (deliveries arrive out of order), raises ProgressIgnoredError and changes nothing."""
+    with transaction.atomic():
+        locked = Video.objects.select_for_update().get(pk=video.pk)
+        current = (locked.metadata or {}).get("progress") or {}
+        if locked.status != S.PROCESSING:
+            raise ProgressIgnoredError(f"Video is {locked.status}, not processing; progress ignored")
+        if percent < int(current.get("percent", -1)):
+            raise ProgressIgnoredError(f"Stale progress: {percent}% is behind the recorded {current.get('percent')}%")
+        progress = {"step": step, "percent": percent, "message": message, "at": timezone.now().isoformat()}
+        locked.metadata = {**(locked.metadata or {}), "progress": progress}
+        locked.save(update_fields=["metadata", "updated_at"])
+        VideoEvent.objects.create(video=locked, reason=f"progress: {step} ({percent}%)"[:500], data=progress)
+    return progress
+
+
 def video_set_optimization_level(*, video: Video, level: str, reason: str) -> Video:
     """Change the optimization level (e.g. the economy switch) under a row lock, recorded as an event."""
     if level not in OptimizationLevel.values:

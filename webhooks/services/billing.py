@@ -25,6 +25,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
+from accounts.services import user_set_billing_ids
 from ytempire.core.exceptions import (
     ApplicationError,
     ConflictError,
@@ -143,8 +144,7 @@ def _ensure_customer(*, client: stripe.StripeClient, user: User) -> str:
             },
             options={"idempotency_key": f"ytempire-customer-{locked.pk}-{fingerprint}"},
         )
-        locked.stripe_customer_id = customer.id
-        locked.save(update_fields=["stripe_customer_id", "updated_at"])
+        user_set_billing_ids(user=locked, customer_id=customer.id)
         user.stripe_customer_id = customer.id
         logger.info("stripe customer created", extra={"customer_id": customer.id})
         return customer.id
@@ -242,8 +242,7 @@ def _link_customer(*, user: User, customer_id: str) -> None:
         return
     if User.objects.filter(stripe_customer_id=customer_id).exclude(pk=user.pk).exists():
         raise ConflictError("This Stripe customer belongs to another user")
-    user.stripe_customer_id = customer_id
-    user.save(update_fields=["stripe_customer_id", "updated_at"])
+    user_set_billing_ids(user=user, customer_id=customer_id)
 
 
 def _apply_state(
@@ -295,9 +294,7 @@ def billing_sync_user_tier(*, user: User) -> User:
     best = max(entitled, key=lambda sub: order.index(sub.tier), default=None)
     tier = best.tier if best else FREE_TIER
     subscription_id = best.stripe_subscription_id if best else ""
-    if user.stripe_subscription_id != subscription_id:
-        user.stripe_subscription_id = subscription_id
-        user.save(update_fields=["stripe_subscription_id", "updated_at"])
+    user_set_billing_ids(user=user, subscription_id=subscription_id)
     if user.tier != tier:
         old_tier, old_limit = user.tier, user.channel_limit
         user = user_set_tier(user=user, tier=tier)

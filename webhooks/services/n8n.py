@@ -14,7 +14,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from ytempire.core.exceptions import ApplicationError, AuthenticationError, NotFoundError, ServiceUnavailableError
@@ -186,29 +185,16 @@ def n8n_progress(*, video_id, step: str, percent: int, message: str = "") -> dic
     """Store the render step and percent on a processing video (``metadata["progress"]`` plus a
     history event). Progress for a video that is no longer processing, or older than what is
     stored (deliveries can arrive out of order), is acknowledged and ignored."""
-    from videos.services import video_event_record
+    from videos.models import Video
+    from videos.services import ProgressIgnoredError, video_set_progress
 
-    with transaction.atomic():
-        video = _lock_video(video_id)
-        current = (video.metadata or {}).get("progress") or {}
-        if video.status != "processing":
-            return {
-                "status": "ignored",
-                "video_id": str(video.pk),
-                "applied": False,
-                "reason": f"Video is {video.status}, not processing; progress ignored",
-            }
-        if percent < int(current.get("percent", -1)):
-            return {
-                "status": "ignored",
-                "video_id": str(video.pk),
-                "applied": False,
-                "reason": f"Stale progress: {percent}% is behind the recorded {current.get('percent')}%",
-            }
-        progress = {"step": step, "percent": percent, "message": message, "at": timezone.now().isoformat()}
-        video.metadata = {**(video.metadata or {}), "progress": progress}
-        video.save(update_fields=["metadata", "updated_at"])
-        video_event_record(video=video, reason=f"progress: {step} ({percent}%)", data=progress)
+    video = Video.objects.filter(pk=video_id).only("id").first()
+    if video is None:
+        raise NotFoundError("Video not found")
+    try:
+        progress = video_set_progress(video=video, step=step, percent=percent, message=message)
+    except ProgressIgnoredError as exc:
+        return {"status": "ignored", "video_id": str(video.pk), "applied": False, "reason": exc.message}
     return {"status": "received", "video_id": str(video.pk), "applied": True, "progress": progress}
 
 

@@ -307,7 +307,7 @@ def test_an_id_reused_for_another_endpoint_is_409(n8n_post, make_video):
 @pytest.mark.parametrize(
     ("kind", "payload", "limit"),
     [
-        ("progress", lambda v: {"video_id": str(v.pk), "step": "render", "percent": 50}, 9),
+        ("progress", lambda v: {"video_id": str(v.pk), "step": "render", "percent": 50}, 10),
         ("cost-alert", lambda v: {"video_id": str(v.pk), "current_cost": "0.10"}, 9),
         ("video-complete", lambda v: _complete(v, costs=[{"service": "render", "amount": "0.10"}]), 21),
     ],
