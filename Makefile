@@ -9,6 +9,7 @@ TEST_ENV := DJANGO_SETTINGS_MODULE=ytempire.settings.test
 PYTEST_ARGS ?=
 
 .PHONY: run test install lint format check-deploy migrate worker beat benchmark clean
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ytempire
 
 $(STAMP): requirements/base.txt requirements/dev.txt requirements/prod.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,7 +21,7 @@ install: $(STAMP)
 
 ## The service on its embedded default: SQLite, local cache, Celery without a broker server.
 run: install
-	mkdir -p var
+	mkdir -p var/static
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py bootstrap_demo
 	@echo "Serving on http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/, API docs: /api/v1/docs)"
@@ -59,6 +60,14 @@ worker: install
 
 beat: install
 	$(BIN)/celery -A ytempire beat --loglevel=INFO
+
+## Latency (p50/p95), queries and peak memory of the hot read paths on generated data (rolled back).
+benchmark: install
+	mkdir -p var/static
+	DJANGO_SETTINGS_MODULE=ytempire.settings.test DATABASE_URL=$(BENCH_DATABASE_URL) LOG_LEVEL=WARNING \
+	  $(BIN)/python manage.py migrate --noinput -v0
+	DJANGO_SETTINGS_MODULE=ytempire.settings.test DATABASE_URL=$(BENCH_DATABASE_URL) LOG_LEVEL=WARNING \
+	  $(BIN)/python manage.py benchmark --check $(BENCH_ARGS)
 
 clean:
 	rm -rf var .pytest_cache
