@@ -376,13 +376,13 @@ def step_render(video: Video) -> str | None:
         ],
         schedule_upload=False,
     )
-    pipeline_render_finished(video_id=video.pk, schedule_upload=False)
+    pipeline_render_settled(video_id=video.pk, schedule_upload=False)
     return "upload"
 
 
-def pipeline_render_finished(*, video_id, schedule_upload: bool = True) -> None:
-    """After N8N's completion webhook: give back the render holds (N8N reported the real costs)
-    and hand the video to the upload queue."""
+def pipeline_render_settled(*, video_id, schedule_upload: bool = True) -> None:
+    """After N8N's completion webhook (success or failure): give back the render holds (N8N
+    reported the real costs) and, when the video is ready, hand it to the upload queue."""
     from costs.models import Reservation
 
     video = Video.objects.filter(pk=video_id).first()
@@ -390,8 +390,10 @@ def pipeline_render_finished(*, video_id, schedule_upload: bool = True) -> None:
         return
     for hold in Reservation.objects.filter(pk__in=(pipeline_state(video).get("render") or {}).get("holds", [])):
         _release(hold)
+    if video.status != S.READY:
+        return
     _update_state(video_id, step="render", done=True, finished_at=timezone.now().isoformat())
-    if schedule_upload and video.status == S.READY:
+    if schedule_upload:
         from .tasks import enqueue_step
 
         enqueue_step(video, "upload")
@@ -428,7 +430,7 @@ def _upload_with(video: Video, account) -> dict:
 def step_upload(video: Video) -> str | None:
     """ready -> uploading -> published through the pool; an exhausted pool leaves it ``ready``
     until the Pacific-midnight reset; the channel's upload time is respected."""
-    from youtube_pool.exceptions import PoolExhaustedError, YouTubePoolError, YouTubeTransientError
+    from youtube_pool.exceptions import PoolExhaustedError, YouTubeTransientError
     from youtube_pool.services import account_acquire_for_upload, account_release_upload_slot
 
     if video.status not in (S.READY, S.UPLOADING):
@@ -465,8 +467,8 @@ def step_upload(video: Video) -> str | None:
     except (YouTubeTransientError, StepRetryError) as exc:
         _release(hold)
         raise TransientProviderError(str(exc), provider="youtube") from exc
-    except YouTubePoolError:
-        _release(hold)
+    except Exception:
+        _release(hold)  # a permanent failure: the task fails the video with the reason
         raise
     _record(
         video,
@@ -551,7 +553,7 @@ def pipeline_dispatch(*, now: datetime | None = None, limit: int = 200) -> list[
     stale = now - timedelta(seconds=settings.PIPELINE_STUCK_SECONDS)
     candidates = (
         Video.objects.filter(status__in=(S.QUEUED, S.READY, S.PROCESSING, S.UPLOADING))
-        .filter(metadata__has_key=PIPELINE_KEY)
+        .filter(metadata__pipeline__has_key="wait")
         .only("id", "status", "priority", "metadata", "updated_at")
         .order_by("-priority", "queued_at")[:limit]
     )

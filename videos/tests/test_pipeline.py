@@ -390,3 +390,20 @@ def test_celery_priority_puts_urgent_videos_first():
     assert pipeline.celery_priority(1) == 9
     assert pipeline.STEP_QUEUES["render"] == "render"
     assert pipeline.STEP_QUEUES["upload"] == "upload"
+
+
+def test_a_failed_render_gives_back_its_holds(channel, live_providers, n8n_signer, api_client):
+    video = _run(VideoFactory(channel=channel))
+    assert Reservation.objects.filter(video=video, status="open").count() == 2  # rendering + thumbnail
+
+    response = n8n_signer.post(
+        api_client,
+        "/api/v1/webhooks/n8n/video-complete",
+        {"video_id": str(video.pk), "status": "failed", "error": "ffmpeg crashed"},
+    )
+
+    assert response.status_code == 200, response.json()
+    video.refresh_from_db()
+    assert video.status == S.FAILED
+    assert video.error_message == "ffmpeg crashed"
+    assert not Reservation.objects.filter(video=video, status="open").exists()

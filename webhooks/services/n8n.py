@@ -121,8 +121,8 @@ def n8n_video_complete(
     """Apply a render result: ``completed``/``success`` moves processing -> ready with the asset
     paths and duration, ``failed`` moves the video to failed with the error. Reported costs are
     recorded through the costs service in the same transaction. After commit the pipeline
-    releases its render holds and queues the upload (``schedule_upload=False`` when the pipeline
-    itself reports a sandbox render).
+    releases its render holds and queues the upload of a ready video (``schedule_upload=False``
+    when the pipeline itself reports a sandbox render).
 
     Raises NotFoundError (unknown video) or the state machine's InvalidTransitionError (409,
     e.g. the video was cancelled meanwhile); then nothing is changed.
@@ -147,12 +147,7 @@ def n8n_video_complete(
             video = video_transition(
                 video=video, to_status="ready", reason="n8n render completed", data=data, fields=fields
             )
-            if schedule_upload:
-                # The pipeline releases its render holds and queues the upload once this commits.
-                from videos.pipeline import pipeline_render_finished
 
-                ready_id = video.pk
-                transaction.on_commit(lambda: pipeline_render_finished(video_id=ready_id))
         else:
             message = error or "Render failed in n8n"
             video = video_transition(
@@ -162,6 +157,12 @@ def n8n_video_complete(
                 data={"source": "n8n"},
                 error_message=message,
             )
+        if schedule_upload:
+            # Once this commits the pipeline releases its render holds and queues the upload.
+            from videos.pipeline import pipeline_render_settled
+
+            settled_id = video.pk
+            transaction.on_commit(lambda: pipeline_render_settled(video_id=settled_id))
         for item in costs:
             cost_record(
                 video=video,
