@@ -1,14 +1,15 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.utils import timezone
 
-from ytempire.core.exceptions import ApplicationError
+from ytempire.core.admin import ServiceActionMixin
 
 from . import services
 from .models import Channel
 
 
 @admin.register(Channel)
-class ChannelAdmin(admin.ModelAdmin):
+class ChannelAdmin(ServiceActionMixin, admin.ModelAdmin):
+    action_object_label = "channel"
     list_display = (
         "name",
         "user",
@@ -50,19 +51,6 @@ class ChannelAdmin(admin.ModelAdmin):
             obj.save(update_fields=[*form.changed_data, "updated_at"])
         elif not change:
             super().save_model(request, obj, form, change)
-
-    def _each(self, request, queryset, label, func):
-        done, failed = 0, []
-        for channel in queryset:
-            try:
-                func(channel)
-                done += 1
-            except ApplicationError as exc:
-                failed.append(f"{channel.name}: {exc.message}")
-        if done:
-            self.message_user(request, f"{label} {done} channel(s).", messages.SUCCESS)
-        for line in failed:
-            self.message_user(request, line, messages.ERROR)
 
     @admin.action(description="Enable automation")
     def enable_automation(self, request, queryset):

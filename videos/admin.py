@@ -1,8 +1,8 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.utils import timezone
 from django.utils.timesince import timesince
 
-from ytempire.core.exceptions import ApplicationError
+from ytempire.core.admin import ServiceActionMixin
 
 from . import services
 from .models import Video, VideoEvent, VideoStatus
@@ -47,7 +47,8 @@ def _video_cost_inline():
 
 
 @admin.register(Video)
-class VideoAdmin(admin.ModelAdmin):
+class VideoAdmin(ServiceActionMixin, admin.ModelAdmin):
+    action_object_label = "video"
     list_display = (
         "title",
         "channel",
@@ -108,19 +109,6 @@ class VideoAdmin(admin.ModelAdmin):
     @admin.display(description="age", ordering="created_at")
     def age(self, obj):
         return timesince(obj.created_at, timezone.now())
-
-    def _each(self, request, queryset, label, func):
-        done, failed = 0, []
-        for video in queryset:
-            try:
-                func(video)
-                done += 1
-            except ApplicationError as exc:
-                failed.append(f"{video.title}: {exc.message}")
-        if done:
-            self.message_user(request, f"{label} {done} video(s).", messages.SUCCESS)
-        for line in failed:
-            self.message_user(request, line, messages.ERROR)
 
     @admin.action(description="Cancel selected videos")
     def cancel_videos(self, request, queryset):

@@ -223,6 +223,13 @@ def test_schedules_are_upserted_and_keep_staff_choices():
     from ytempire.schedules import SCHEDULES, setup_periodic_tasks
 
     setup_periodic_tasks()
+    app.loader.import_default_modules()  # what a worker does at start: autodiscover every tasks.py
+    assert {s.name for s in SCHEDULES} >= {
+        "youtube-quota-reset",
+        "videos: dispatch waiting videos",
+        "videos: sweep stuck videos",
+        "videos: channel automation",
+    }
     for schedule in SCHEDULES:
         task = PeriodicTask.objects.get(name=schedule.name)
         assert task.task == schedule.task

@@ -1,0 +1,25 @@
+"""Shared admin helpers."""
+
+from django.contrib import messages
+
+from .exceptions import ApplicationError
+
+
+class ServiceActionMixin:
+    """Admin actions that call a service per selected row and report what happened."""
+
+    action_object_label = "object"
+
+    def _each(self, request, queryset, label, func):
+        """Run ``func(obj)`` for each row; a refused row (ApplicationError) is reported, not fatal."""
+        done, failed = 0, []
+        for obj in queryset:
+            try:
+                func(obj)
+                done += 1
+            except ApplicationError as exc:
+                failed.append(f"{obj}: {exc.message}")
+        if done:
+            self.message_user(request, f"{label} {done} {self.action_object_label}(s).", messages.SUCCESS)
+        for line in failed:
+            self.message_user(request, line, messages.ERROR)
