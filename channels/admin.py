@@ -1,14 +1,14 @@
 from django.contrib import admin
 from django.utils import timezone
 
-from ytempire.core.admin import ServiceActionMixin
+from ytempire.core.admin import ChangedFieldsSaveMixin, ServiceActionMixin
 
 from . import services
 from .models import Channel
 
 
 @admin.register(Channel)
-class ChannelAdmin(ServiceActionMixin, admin.ModelAdmin):
+class ChannelAdmin(ChangedFieldsSaveMixin, ServiceActionMixin, admin.ModelAdmin):
     action_object_label = "channel"
     list_display = (
         "name",
@@ -44,13 +44,6 @@ class ChannelAdmin(ServiceActionMixin, admin.ModelAdmin):
     def has_add_permission(self, request):
         # Channels are created by their owners through the API, within their channel limit.
         return False
-
-    def save_model(self, request, obj, form, change):
-        # Save only what the form changed, so a concurrent status/total update is not overwritten.
-        if change and form.changed_data:
-            obj.save(update_fields=[*form.changed_data, "updated_at"])
-        elif not change:
-            super().save_model(request, obj, form, change)
 
     @admin.action(description="Enable automation")
     def enable_automation(self, request, queryset):

@@ -1,6 +1,14 @@
 """Prometheus metrics of the costs app (exported by /api/v1/metrics through the default registry)."""
 
+from decimal import Decimal
+
 from prometheus_client import Counter, Gauge, Histogram
+
+
+def exported(dollars: Decimal) -> float:
+    """Prometheus samples are floats; money stays Decimal everywhere else (this is for display)."""
+    return float(dollars)
+
 
 COST_PER_VIDEO = Histogram(
     "cost_per_video_dollars",

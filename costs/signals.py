@@ -31,6 +31,6 @@ def video_event_saved(sender, instance: VideoEvent, created: bool, raw: bool = F
         def observe() -> None:
             total = Video.objects.filter(pk=video_id).values_list("total_cost", flat=True).first()
             if total is not None:
-                metrics.COST_PER_VIDEO.observe(float(total))
+                metrics.COST_PER_VIDEO.observe(metrics.exported(total))
 
         transaction.on_commit(observe)

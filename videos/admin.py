@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.timesince import timesince
 
-from ytempire.core.admin import ServiceActionMixin
+from ytempire.core.admin import ChangedFieldsSaveMixin, ServiceActionMixin
 
 from . import services
 from .models import Video, VideoEvent, VideoStatus
@@ -47,7 +47,7 @@ def _video_cost_inline():
 
 
 @admin.register(Video)
-class VideoAdmin(ServiceActionMixin, admin.ModelAdmin):
+class VideoAdmin(ChangedFieldsSaveMixin, ServiceActionMixin, admin.ModelAdmin):
     action_object_label = "video"
     list_display = (
         "title",
@@ -94,13 +94,6 @@ class VideoAdmin(ServiceActionMixin, admin.ModelAdmin):
     def has_add_permission(self, request):
         # Videos are queued through videos.services.video_generate (limits, cost estimate).
         return False
-
-    def save_model(self, request, obj, form, change):
-        # Save only what the form changed, so a concurrent status/total update is not overwritten.
-        if change and form.changed_data:
-            obj.save(update_fields=[*form.changed_data, "updated_at"])
-        elif not change:
-            super().save_model(request, obj, form, change)
 
     @admin.display(description="providers")
     def providers_label(self, obj):

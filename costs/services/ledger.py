@@ -483,7 +483,7 @@ def _settle_counters(*, reservation_id, video_id, day: date, micros: int, now: d
         if micros:
             today = counters.read(counters.day_key(budget_date_for()))
             if today is not None:
-                metrics.DAILY_SPEND.set(float(from_micros(today.recorded)))
+                metrics.DAILY_SPEND.set(metrics.exported(from_micros(today.recorded)))
     except counters.CountersUnavailableError as exc:
         # The database already holds the truth; the counters are rebuilt at the next contact.
         logger.warning("cost counters not updated", extra={"error": str(exc)})

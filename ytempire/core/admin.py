@@ -5,6 +5,17 @@ from django.contrib import messages
 from .exceptions import ApplicationError
 
 
+class ChangedFieldsSaveMixin:
+    """Save only the fields the form changed, so a worker's concurrent status or total update is
+    not overwritten by the stale values of an open change form."""
+
+    def save_model(self, request, obj, form, change):
+        if change and form.changed_data:
+            obj.save(update_fields=[*form.changed_data, "updated_at"])
+        elif not change:
+            super().save_model(request, obj, form, change)
+
+
 class ServiceActionMixin:
     """Admin actions that call a service per selected row and report what happened."""
 
