@@ -185,6 +185,8 @@ CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Workers log through LOGGING below (structured JSON), like the web process.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- Auth and JWT ----------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
