@@ -82,6 +82,7 @@ def _update_state(video_id, *, step: str | None = None, clear_wait: bool = False
             state.update(changes)
         if clear_wait:
             state.pop("wait", None)
+            state.pop("waiting_for", None)
         metadata[PIPELINE_KEY] = state
         Video.objects.filter(pk=video_id).update(metadata=metadata, updated_at=timezone.now())
     return state
@@ -97,10 +98,11 @@ def _store_outputs(video_id, **fields) -> None:
 
 
 def _wait(video: Video, *, reason: str, until: datetime, detail: str) -> None:
-    """Park the video until ``until``; the event is recorded once per reason, not on every poll."""
-    previous = pipeline_state(video).get("wait") or {}
-    _update_state(video.pk, wait={"reason": reason, "until": until.isoformat(), "detail": detail})
-    if previous.get("reason") != reason:
+    """Park the video until ``until``; the event is recorded once per reason (``waiting_for``
+    survives the dispatcher's re-tries and is cleared when the video moves on), not on every poll."""
+    previous = pipeline_state(video).get("waiting_for")
+    _update_state(video.pk, wait={"reason": reason, "until": until.isoformat(), "detail": detail}, waiting_for=reason)
+    if previous != reason:
         video_event_record(video=video, reason=f"waiting: {detail}", data={"until": until.isoformat()})
     logger.info("video waiting", extra={"video_id": str(video.pk), "wait_reason": reason, "until": until.isoformat()})
 
@@ -321,6 +323,11 @@ def step_render(video: Video) -> str | None:
             error_message=f"Render timed out: no answer from N8N after {attempts} attempts",
         )
         return None
+    if state.get("holds"):  # a timed-out earlier attempt: its holds are given back first
+        from costs.models import Reservation
+
+        for stale_hold in Reservation.objects.filter(pk__in=state["holds"]):
+            _release(stale_hold)
     rates, config, breakdown = _rates_and_config(video)
     holds = _render_holds(video, breakdown)
     if holds is None:
@@ -516,11 +523,16 @@ def pipeline_run_step(*, video_id, step: str) -> str | None:
 
 
 def pipeline_fail(*, video_id, reason: str) -> None:
-    """Fail an active video with ``reason`` (a permanent error or retries exhausted)."""
+    """Fail an active video with ``reason`` (a permanent error or retries exhausted) and give back
+    the holds it still has open, so they stop counting against the budget at once."""
+    from costs.models import Reservation
+
     video = Video.objects.filter(pk=video_id).first()
     if video is None or video.status not in (S.QUEUED, S.PROCESSING, S.READY, S.UPLOADING):
         return
     video_transition(video=video, to_status=S.FAILED, reason="pipeline failed", error_message=reason[:2000])
+    for hold in Reservation.objects.filter(video_id=video_id, status="open"):
+        _release(hold)
 
 
 def is_retryable(exc: BaseException) -> bool:
@@ -561,7 +573,7 @@ def pipeline_dispatch(*, now: datetime | None = None, limit: int = 200) -> list[
     for video in candidates:
         wait = pipeline_state(video).get("wait")
         if wait and _due(video, now):
-            _update_state(video.pk, clear_wait=True)
+            _update_state(video.pk, wait=None)
             step = pipeline_next_step(video)
             if step:
                 enqueue_step(video, step)
@@ -621,8 +633,8 @@ def pipeline_sweep(*, now: datetime | None = None, limit: int = 200) -> dict:
             enqueue_step(video, "render")
             report["render_retried"] += 1
             continue
-        if video.updated_at >= stale:
-            continue
+        if video.updated_at >= stale or not _due(video, now):
+            continue  # recently active, or parked on purpose (the dispatcher wakes it)
         step = pipeline_next_step(video)
         if step:
             video_event_record(video=video, reason=f"resumed by the sweeper at step {step}")

@@ -269,6 +269,7 @@ def test_a_silent_render_is_retried_once_then_failed(channel, live_providers):
     with time_machine.travel(start + timedelta(minutes=11), tick=False):
         assert pipeline.pipeline_sweep()["render_retried"] == 1
     assert len(live_providers.n8n.requests) == 2
+    assert Reservation.objects.filter(video=video, status="open").count() == 2  # the retry's, not 4
     with time_machine.travel(start + timedelta(minutes=15), tick=False):
         assert pipeline.pipeline_sweep() == {"render_retried": 0, "render_failed": 0, "resumed": 0}
     with time_machine.travel(start + timedelta(minutes=23), tick=False):
@@ -278,6 +279,8 @@ def test_a_silent_render_is_retried_once_then_failed(channel, live_providers):
     assert video.status == S.FAILED
     assert video.error_message == "Render timed out: no answer from N8N after 2 attempts"
     assert len(live_providers.n8n.requests) == 2
+    assert not Reservation.objects.filter(video=video, status="open").exists()
+    assert video.events.filter(reason__startswith="render timed out").count() == 1
 
 
 def _price(service, model, price):
