@@ -525,14 +525,13 @@ def pipeline_run_step(*, video_id, step: str) -> str | None:
 def pipeline_fail(*, video_id, reason: str) -> None:
     """Fail an active video with ``reason`` (a permanent error or retries exhausted) and give back
     the holds it still has open, so they stop counting against the budget at once."""
-    from costs.models import Reservation
+    from costs.services import cost_release_video_holds
 
     video = Video.objects.filter(pk=video_id).first()
     if video is None or video.status not in (S.QUEUED, S.PROCESSING, S.READY, S.UPLOADING):
         return
     video_transition(video=video, to_status=S.FAILED, reason="pipeline failed", error_message=reason[:2000])
-    for hold in Reservation.objects.filter(video_id=video_id, status="open"):
-        _release(hold)
+    cost_release_video_holds(video=video)
 
 
 def is_retryable(exc: BaseException) -> bool:

@@ -369,8 +369,12 @@ def video_generate(
 
 def video_cancel(*, user, video_id, reason: str = "cancelled by user") -> Video:
     """Cancel a video of the caller's (404 otherwise); 409 from a final status."""
+    from costs.services import cost_release_video_holds
+
     video = _get_video_for(user=user, video_id=video_id)
-    return video_transition(video=video, to_status=S.CANCELLED, reason=reason, data={"by": str(user.pk)})
+    video = video_transition(video=video, to_status=S.CANCELLED, reason=reason, data={"by": str(user.pk)})
+    cost_release_video_holds(video=video)  # a cancelled video spends nothing more
+    return video
 
 
 def video_retry(*, user, video_id, reason: str = "retry requested") -> Video:

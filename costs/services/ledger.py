@@ -363,6 +363,16 @@ def cost_release(*, reservation: Reservation) -> None:
     reservation.status, reservation.closed_at = held.status, held.closed_at
 
 
+def cost_release_video_holds(*, video: Video) -> int:
+    """Give back every hold a stopped video still has open (cancelled or failed: it will not
+    spend them), so they stop counting against the budget before their TTL. Returns how many."""
+    released = 0
+    for reservation in Reservation.objects.filter(video_id=video.pk, status=ReservationStatus.OPEN):
+        cost_release(reservation=reservation)
+        released += 1
+    return released
+
+
 def cost_correct(*, entry: VideoCost, reason: str, amount: Decimal | None = None, actor: str = "") -> VideoCost:
     """Correct a charge with a new ledger row (default: its full reversal), never an edit.
 

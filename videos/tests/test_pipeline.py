@@ -410,3 +410,13 @@ def test_a_failed_render_gives_back_its_holds(channel, live_providers, n8n_signe
     assert video.status == S.FAILED
     assert video.error_message == "ffmpeg crashed"
     assert not Reservation.objects.filter(video=video, status="open").exists()
+
+
+def test_cancelling_a_video_gives_back_its_open_holds(user, channel, live_providers, auth_client):
+    video = _run(VideoFactory(channel=channel))  # waiting for N8N, render holds open
+    assert Reservation.objects.filter(video=video, status="open").count() == 2
+
+    response = auth_client.post(f"/api/v1/videos/{video.pk}/cancel")
+
+    assert response.status_code == 200, response.json()
+    assert not Reservation.objects.filter(video=video, status="open").exists()
