@@ -472,6 +472,7 @@ def _cost_stop(*, video: Video, total: Decimal) -> None:
         logger.warning("cost limit could not cancel the video", extra={"video_id": str(video.pk), "error": str(exc)})
         video_services.video_event_record(video=video, reason=message, data={"total_cost": f"{total:.4f}"})
     _mark(video, STOP_FLAG, {"at": timezone.now().isoformat(), "total": f"{total:.4f}"})
+    cost_release_video_holds(video=video)  # the stopped video will not spend what it still holds
 
 
 def _settle_counters(*, reservation_id, video_id, day: date, micros: int, now: datetime) -> None:
