@@ -99,7 +99,10 @@ def test_admin_pages_load_for_staff(client, staff_user):
     from django.contrib import admin
 
     client.force_login(staff_user)
-    assert client.get("/admin/").status_code == 200
+    index = client.get("/admin/")
+    assert index.status_code == 200
+    assert b"ytempire-operations" in index.content  # templates/admin/index.html: the operations panel
+    assert reverse("admin:costs_videocost_report").encode() in index.content
     for model in admin.site._registry:
         meta = model._meta
         changelist = reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist")
