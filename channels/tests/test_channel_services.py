@@ -1,12 +1,10 @@
-import threading
-
 import pytest
-from django.db import connection
 
 from accounts.tests.factories import UserFactory
 from channels.models import Channel, ChannelStatus
 from channels.services import channel_create, channel_enforce_limit, next_tier_label
 from channels.tests.factories import ChannelFactory
+from ytempire.core.testing import race
 
 
 def test_next_tier_label_skips_tiers_without_more_channels(settings):
@@ -46,31 +44,6 @@ def test_enforce_limit_within_the_limit_changes_nothing():
     assert Channel.objects.filter(user=owner, automation_enabled=True).count() == 2
 
 
-def _race(target, count: int) -> list:
-    """Run ``target`` in ``count`` threads released together; collect results or exceptions."""
-    barrier = threading.Barrier(count)
-    results: list = []
-    lock = threading.Lock()
-
-    def run():
-        try:
-            barrier.wait(timeout=10)
-            outcome = target()
-        except Exception as exc:
-            outcome = exc
-        finally:
-            connection.close()
-        with lock:
-            results.append(outcome)
-
-    threads = [threading.Thread(target=run) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
-
-
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_creates_for_the_last_slot_exactly_one_wins(client_for):
     owner = UserFactory(channel_limit=3)
@@ -82,7 +55,7 @@ def test_concurrent_creates_for_the_last_slot_exactly_one_wins(client_for):
         client_paths.append(response.json())
         return response.status_code
 
-    results = _race(create, 4)
+    results = race(create, 4)
 
     assert sorted(results) == [201, 403, 403, 403], client_paths
     assert Channel.objects.filter(user=owner).count() == 3
@@ -92,7 +65,7 @@ def test_concurrent_creates_for_the_last_slot_exactly_one_wins(client_for):
 def test_concurrent_service_creates_never_pass_the_limit():
     owner = UserFactory(channel_limit=2)
 
-    results = _race(lambda: channel_create(user=owner, name="race", niche="Tech"), 5)
+    results = race(lambda: channel_create(user=owner, name="race", niche="Tech"), 5)
 
     created = [r for r in results if isinstance(r, Channel)]
     assert len(created) == 2, results

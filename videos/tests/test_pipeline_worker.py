@@ -2,7 +2,6 @@
 local fake OpenAI, TTS, N8N and YouTube servers: the project's real client code runs throughout."""
 
 import json
-import threading
 import time
 from decimal import Decimal
 
@@ -17,6 +16,7 @@ from videos.services import video_generate
 from webhooks.tests.conftest import n8n_headers
 from youtube_pool.tests.conftest import connect_account, fake_youtube, make_project  # noqa: F401 (fixture)
 from ytempire.celery import app
+from ytempire.core.testing import race
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -186,23 +186,8 @@ def test_concurrent_deliveries_of_one_step_run_it_once(user, channel, live_provi
     from videos.pipeline import pipeline_run_step
 
     pipeline_run_step(video_id=video.pk, step="start")
-    results = []
-    barrier = threading.Barrier(4)
 
-    def deliver():
-        from django.db import connection
-
-        try:
-            barrier.wait()
-            results.append(pipeline_run_step(video_id=video.pk, step="script"))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=deliver) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = race(lambda: pipeline_run_step(video_id=video.pk, step="script"), 4)
 
     assert VideoCost.objects.filter(video=video, service="openai").count() == 1
     assert len(live_providers.openai.requests) == 1

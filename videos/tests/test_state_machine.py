@@ -1,9 +1,7 @@
-import threading
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.utils import timezone
 
 from videos.models import OptimizationLevel, Video, VideoEvent, VideoStatus
@@ -17,6 +15,7 @@ from videos.services import (
 )
 from videos.tests.factories import VideoFactory
 from ytempire.core.exceptions import ConflictError
+from ytempire.core.testing import race
 
 S = VideoStatus
 EXPECTED = {
@@ -179,24 +178,15 @@ def test_event_record_and_optimization_level_and_priority_are_history_rows():
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_racing_for_the_same_transition_exactly_one_wins():
     video = VideoFactory(status=S.QUEUED)
-    barrier = threading.Barrier(4)
-    results = []
 
     def work():
         try:
-            barrier.wait(timeout=10)
             video_transition(video=Video(pk=video.pk), to_status=S.PROCESSING, reason="worker")
-            results.append("moved")
+            return "moved"
         except InvalidTransitionError:
-            results.append("refused")
-        finally:
-            connection.close()
+            return "refused"
 
-    threads = [threading.Thread(target=work) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    results = race(work, 4)
 
     assert sorted(results) == ["moved", "refused", "refused", "refused"]
     assert VideoEvent.objects.filter(video_id=video.pk, to_status=S.PROCESSING).count() == 1

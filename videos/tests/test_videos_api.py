@@ -13,6 +13,7 @@ from channels.tests.factories import ChannelFactory
 from costs.services import estimate_video_cost
 from videos.models import Video, VideoEvent, VideoStatus
 from videos.tests.factories import VideoFactory
+from ytempire.core.testing import race
 
 pytestmark = pytest.mark.django_db
 
@@ -244,29 +245,6 @@ def test_paused_cost_budget_is_403(auth_client, user, settings):
     assert not Video.objects.exists()
 
 
-def _race(target, count):
-    barrier = threading.Barrier(count)
-    results, lock = [], threading.Lock()
-
-    def run():
-        try:
-            barrier.wait(timeout=10)
-            outcome = target()
-        except Exception as exc:
-            outcome = exc
-        finally:
-            connection.close()
-        with lock:
-            results.append(outcome)
-
-    threads = [threading.Thread(target=run) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
-
-
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_generates_for_the_last_channel_slot_exactly_one_wins(client_for):
     owner = UserFactory(daily_video_limit=50)
@@ -276,7 +254,7 @@ def test_concurrent_generates_for_the_last_channel_slot_exactly_one_wins(client_
     def generate():
         return client_for(owner).post(GENERATE, _payload(channel), format="json").status_code
 
-    results = _race(generate, 4)
+    results = race(generate, 4)
 
     assert sorted(results) == [202, 403, 403, 403], results
     assert Video.objects.filter(channel=channel).count() == 2
@@ -295,7 +273,7 @@ def test_concurrent_generates_on_two_channels_for_the_last_user_slot_exactly_one
             channel = next(targets)
         return client_for(owner).post(GENERATE, _payload(channel), format="json").status_code
 
-    results = _race(generate, 4)
+    results = race(generate, 4)
 
     assert sorted(results) == [202, 403, 403, 403], results
     assert Video.objects.filter(channel__user=owner).count() == 2
