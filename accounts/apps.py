@@ -10,4 +10,4 @@ class AccountsConfig(AppConfig):
         from .checks import ensure_token_settings_safe
 
         ensure_token_settings_safe()
-        from . import schema  # noqa: F401  (registers the OpenAPI auth extension)
+        from . import receivers, schema  # noqa: F401  (the identity cache's receivers; the OpenAPI auth extension)

@@ -34,9 +34,19 @@ class RegisterOutputSerializer(TokenOutputSerializer):
     user = UserOutputSerializer()
 
 
+class NewPasswordField(serializers.CharField):
+    """A password being set: AUTH_PASSWORD_VALIDATORS decide (in the service, reported under this
+    field); the schema states their length bounds (``accounts.schema``). 4096 only caps the body."""
+
+    def __init__(self, **kwargs):
+        # allow_blank: a blank password is the validators' "too short", like any other short one.
+        kwargs.setdefault("allow_blank", True)
+        super().__init__(max_length=4096, trim_whitespace=False, style={"input_type": "password"}, **kwargs)
+
+
 class RegisterInputSerializer(StrictInputSerializer):
     email = serializers.EmailField(max_length=255)
-    password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
+    password = NewPasswordField()
     full_name = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
 
 
@@ -55,4 +65,4 @@ class ProfileUpdateInputSerializer(StrictInputSerializer):
 
 class PasswordChangeInputSerializer(StrictInputSerializer):
     current_password = serializers.CharField(max_length=4096, trim_whitespace=False)
-    new_password = serializers.CharField(max_length=4096, trim_whitespace=False)
+    new_password = NewPasswordField()

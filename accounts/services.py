@@ -1,4 +1,4 @@
-"""Accounts: registration, login with lockout, refresh rotation with theft detection, revocation."""
+"""Accounts: registration, tiers, login with lockout, refresh rotation with theft detection, revocation."""
 
 import hashlib
 import logging
@@ -12,14 +12,16 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
-from rest_framework_simplejwt.exceptions import TokenBackendError
+from rest_framework_simplejwt.exceptions import TokenBackendError, TokenBackendExpiredToken
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.state import token_backend
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from ytempire.core.exceptions import AuthenticationError, RateLimitedError
 
-from .models import RefreshTokenFamily, Tier, User, tier_limits
+from .identity import user_identity_forget
+from .models import RefreshTokenFamily, Role, Tier, User, tier_limits
+from .signals import tier_changed
 from .tokens import FAMILY_CLAIM, VERSION_CLAIM, tokens_for
 
 logger = logging.getLogger(__name__)
@@ -32,27 +34,62 @@ def normalize_email(email: str) -> str:
     return User.objects.normalize_email(email.strip()).lower()
 
 
-# --- Registration and profile -------------------------------------------------------
+def _validate_password(password: str, *, user: User, field: str) -> None:
+    """AUTH_PASSWORD_VALIDATORS, with their messages reported under ``field`` (the one the user can fix)."""
+    try:
+        password_validation.validate_password(password, user=user)
+    except ValidationError as exc:
+        raise ValidationError({field: exc.messages}) from None
+
+
+# --- Registration, profile and tier ------------------------------------------------------
+
+
+def _limits_of(tier) -> dict:
+    """The tier's limits from settings.TIERS; an unknown tier is a ValidationError on ``tier``."""
+    if not isinstance(tier, str) or tier not in Tier.values or tier not in settings.TIERS:
+        known = ", ".join(name for name in settings.TIERS if name in Tier.values)
+        raise ValidationError({"tier": [f"Unknown tier '{tier}'. Choose one of: {known}."]})
+    return tier_limits(tier)
+
+
+def user_create(
+    *,
+    email: str,
+    password: str | None,
+    full_name: str = "",
+    tier: str = Tier.FREE,
+    role: str = Role.USER,
+    is_staff: bool = False,
+) -> User:
+    """Create a user on ``tier`` with that tier's channel and daily video limits (settings.TIERS).
+
+    ``password=None`` creates the user with an unusable password. The caller validates the password
+    and the email's uniqueness; a duplicate email raises IntegrityError from the unique index.
+    """
+    limits = _limits_of(tier)
+    return User.objects.create_user(
+        email=normalize_email(email),
+        password=password,
+        full_name=full_name,
+        tier=str(tier),
+        role=role,
+        is_staff=is_staff,
+        channel_limit=limits["channel_limit"],
+        daily_video_limit=limits["daily_video_limit"],
+    )
 
 
 def user_register(*, email: str, password: str, full_name: str = "") -> tuple[User, dict]:
     """Create a free-tier user and log them in. Duplicate emails are a validation error on ``email``."""
     email = normalize_email(email)
     candidate = User(email=email, full_name=full_name)
-    password_validation.validate_password(password, user=candidate)
-    limits = tier_limits(Tier.FREE)
+    _validate_password(password, user=candidate, field="password")
     try:
         with transaction.atomic():
             if User.objects.filter(email__iexact=email).exists():
                 raise IntegrityError
-            user = User.objects.create_user(
-                email=email,
-                password=password,
-                full_name=full_name,
-                tier=Tier.FREE,
-                channel_limit=limits["channel_limit"],
-                daily_video_limit=limits["daily_video_limit"],
-            )
+            user = user_create(email=email, password=password, full_name=full_name, tier=Tier.FREE)
             tokens = tokens_for(user)
     except IntegrityError:
         raise ValidationError({"email": ["A user with this email already exists."]}) from None
@@ -68,13 +105,39 @@ def user_update_profile(*, user: User, full_name: str | None = None) -> User:
     return user
 
 
-def user_set_tier(*, user: User, tier: str) -> User:
-    """Move a user to ``tier``; channel and daily video limits follow the tier table in settings."""
-    limits = tier_limits(tier)
-    user.tier = tier
-    user.channel_limit = limits["channel_limit"]
-    user.daily_video_limit = limits["daily_video_limit"]
-    user.save(update_fields=["tier", "channel_limit", "daily_video_limit", "updated_at"])
+TIER_FIELDS = ("tier", "channel_limit", "daily_video_limit")
+
+
+def user_set_tier(*, user: User, tier: str, actor: str = "") -> User:
+    """The one door for tier changes (Stripe billing, the admin, the ``set_tier`` command).
+
+    Under the user's row lock, sets ``tier`` and the tier's ``channel_limit`` and
+    ``daily_video_limit`` (settings.TIERS), saving only those fields, and sends
+    ``accounts.signals.tier_changed`` inside the same transaction, so its receivers (channels
+    pauses automation on the channels over the new limit) commit or roll back with the change.
+    Idempotent: when the user is already on ``tier`` nothing is written and no signal is sent.
+    An unknown tier is a ValidationError on ``tier``. ``user`` is updated in place and returned.
+    """
+    limits = _limits_of(tier)
+    tier = str(tier)
+    with transaction.atomic():
+        locked = User.objects.select_for_update().only("id", *TIER_FIELDS).get(pk=user.pk)
+        old_tier = locked.tier
+        if old_tier == tier:
+            for field in TIER_FIELDS:
+                setattr(user, field, getattr(locked, field))
+            return user
+        locked.tier = tier
+        locked.channel_limit = limits["channel_limit"]
+        locked.daily_video_limit = limits["daily_video_limit"]
+        locked.save(update_fields=[*TIER_FIELDS, "updated_at"])
+        for field in (*TIER_FIELDS, "updated_at"):
+            setattr(user, field, getattr(locked, field))
+        tier_changed.send(sender=User, user=user, old_tier=old_tier, new_tier=tier)
+    logger.info(
+        "tier changed",
+        extra={"user_id": str(user.pk), "from_tier": old_tier, "to_tier": tier, "actor": actor or "unknown"},
+    )
     return user
 
 
@@ -142,7 +205,7 @@ def auth_login(*, email: str, password: str, request=None) -> tuple[User, dict]:
     user = authenticate(request, username=email, password=password)
     if user is None:
         _login_failed(email)
-        raise AuthenticationError(INVALID_LOGIN)
+        raise AuthenticationError(INVALID_LOGIN, code="invalid_login")
     _login_succeeded(email)
     update_last_login(None, user)
     return user, tokens_for(user)
@@ -154,10 +217,12 @@ def auth_login(*, email: str, password: str, request=None) -> tuple[User, dict]:
 def _decode_refresh(raw: str) -> dict:
     try:
         payload = token_backend.decode(raw, verify=True)
+    except TokenBackendExpiredToken:
+        raise AuthenticationError(INVALID_REFRESH, code="token_expired") from None
     except TokenBackendError:
-        raise AuthenticationError(INVALID_REFRESH) from None
+        raise AuthenticationError(INVALID_REFRESH, code="token_invalid") from None
     if payload.get(jwt_settings.TOKEN_TYPE_CLAIM) != "refresh" or not payload.get(FAMILY_CLAIM):
-        raise AuthenticationError(INVALID_REFRESH)
+        raise AuthenticationError(INVALID_REFRESH, code="token_invalid")
     return payload
 
 
@@ -182,26 +247,28 @@ def token_refresh(*, raw_refresh: str) -> dict:
             OutstandingToken.objects.select_for_update(of=("self",)).filter(jti=payload[jwt_settings.JTI_CLAIM]).first()
         )
         if outstanding is None or outstanding.user_id is None:
-            raise AuthenticationError(INVALID_REFRESH)
+            raise AuthenticationError(INVALID_REFRESH, code="token_invalid")
         family = (
             RefreshTokenFamily.objects.select_for_update()
             .filter(id=payload[FAMILY_CLAIM], user_id=outstanding.user_id)
             .first()
         )
         if family is None or family.revoked_at is not None:
-            raise AuthenticationError(INVALID_REFRESH)
+            raise AuthenticationError(INVALID_REFRESH, code="token_revoked")
         if BlacklistedToken.objects.filter(token=outstanding).exists():
             _family_revoke(family, "refresh token reuse")
             reused = True
         else:
             user = User.objects.get(pk=outstanding.user_id)
-            if not user.is_active or payload.get(VERSION_CLAIM) != user.token_version:
-                raise AuthenticationError(INVALID_REFRESH)
+            if not user.is_active:
+                raise AuthenticationError(INVALID_REFRESH, code="user_inactive")
+            if payload.get(VERSION_CLAIM) != user.token_version:
+                raise AuthenticationError(INVALID_REFRESH, code="token_revoked")
             BlacklistedToken.objects.create(token=outstanding)
             tokens = tokens_for(user, family=family)
     if reused:
         logger.warning("refresh token reuse detected; family revoked", extra={"family_id": str(family.id)})
-        raise AuthenticationError("Refresh token reuse detected; please log in again")
+        raise AuthenticationError("Refresh token reuse detected; please log in again", code="token_reused")
     return tokens
 
 
@@ -218,7 +285,7 @@ def auth_logout(*, user: User, raw_refresh: str) -> None:
     with transaction.atomic():
         outstanding = OutstandingToken.objects.filter(jti=payload[jwt_settings.JTI_CLAIM], user_id=user.pk).first()
         if outstanding is None:
-            raise AuthenticationError(INVALID_REFRESH)
+            raise AuthenticationError(INVALID_REFRESH, code="token_invalid")
         BlacklistedToken.objects.get_or_create(token=outstanding)
         family = RefreshTokenFamily.objects.filter(id=payload[FAMILY_CLAIM], user_id=user.pk).first()
         if family is not None:
@@ -229,6 +296,7 @@ def user_revoke_all_tokens(*, user: User, reason: str) -> None:
     """Bump the token version (every access token fails at once) and revoke every refresh token."""
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(token_version=F("token_version") + 1, updated_at=timezone.now())
+        user_identity_forget(user.pk)
         RefreshTokenFamily.objects.filter(user=user, revoked_at__isnull=True).update(
             revoked_at=timezone.now(), revoked_reason=reason
         )
@@ -240,7 +308,7 @@ def user_change_password(*, user: User, current_password: str, new_password: str
     """Change the password, revoke every existing token and return a fresh pair for this client."""
     if not user.check_password(current_password):
         raise ValidationError({"current_password": ["Current password is incorrect."]})
-    password_validation.validate_password(new_password, user=user)
+    _validate_password(new_password, user=user, field="new_password")
     with transaction.atomic():
         user.set_password(new_password)
         user.save(update_fields=["password", "updated_at"])
@@ -248,9 +316,35 @@ def user_change_password(*, user: User, current_password: str, new_password: str
         return tokens_for(user)
 
 
-def user_deactivate(*, user: User, reason: str = "deactivated by staff") -> User:
+def user_set_password(*, user: User, password: str | None, reason: str = "password set by staff") -> User:
+    """Set the password (``None`` makes it unusable) and revoke every token the user holds.
+
+    Saves only the password (a concurrent tier or limit change is not overwritten). The caller
+    validates the password (the admin's password form does).
+    """
     with transaction.atomic():
-        User.objects.filter(pk=user.pk).update(is_active=False)
+        if password is None:
+            user.set_unusable_password()
+        else:
+            user.set_password(password)
+        user.save(update_fields=["password", "updated_at"])
         user_revoke_all_tokens(user=user, reason=reason)
+    return user
+
+
+def user_deactivate(*, user: User, reason: str = "deactivated by staff") -> User:
+    """Deactivate the user and revoke every token they hold (access tokens fail at once)."""
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(is_active=False, updated_at=timezone.now())
+        user_identity_forget(user.pk)
+        user_revoke_all_tokens(user=user, reason=reason)
+    user.refresh_from_db()
+    return user
+
+
+def user_reactivate(*, user: User) -> User:
+    """Let a deactivated user log in again. Tokens revoked at deactivation stay revoked."""
+    User.objects.filter(pk=user.pk).update(is_active=True, updated_at=timezone.now())
+    user_identity_forget(user.pk)
     user.refresh_from_db()
     return user

@@ -1,14 +1,51 @@
 from django.contrib import admin
-from django.utils import timezone
+from unfold.admin import ModelAdmin, TabularInline
 
-from ytempire.core.admin import ChangedFieldsSaveMixin, ServiceActionMixin
+from ytempire.core.admin import ChangedFieldsSaveMixin, ReadOnlyAdminMixin, ServiceActionMixin
 
 from . import services
-from .models import Channel
+from .models import Channel, ChannelEvent
+from .ports import youtube_summaries
+
+
+def _staff_actor(request) -> str:
+    """The ``actor`` of events staff cause (their user id: events never carry emails)."""
+    return f"staff {request.user.pk}"
+
+
+class YouTubeConnectedFilter(admin.SimpleListFilter):
+    title = "YouTube"
+    parameter_name = "youtube"
+
+    def lookups(self, request, model_admin):
+        return [("connected", "connected"), ("not_connected", "not connected")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "connected":
+            return queryset.filter(youtube_account__isnull=False)
+        if self.value() == "not_connected":
+            return queryset.filter(youtube_account__isnull=True)
+        return queryset
+
+
+class ChannelEventInline(ReadOnlyAdminMixin, TabularInline):
+    """The channel's history, read-only (events are written by the services only)."""
+
+    model = ChannelEvent
+    fields = ("at", "kind", "reason", "data", "actor")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ("-at", "-id")
+    show_change_link = False
 
 
 @admin.register(Channel)
-class ChannelAdmin(ChangedFieldsSaveMixin, ServiceActionMixin, admin.ModelAdmin):
+class ChannelAdmin(ChangedFieldsSaveMixin, ServiceActionMixin, ModelAdmin):
+    """Status, automation and the YouTube binding are state: they change through the actions (each
+    calls its service, which records the channel's event and sends channel_stopped where the channel
+    stops producing), never through the form. ``failover_to_reserve`` is a staff setting."""
+
     action_object_label = "channel"
     list_display = (
         "name",
@@ -16,19 +53,26 @@ class ChannelAdmin(ChangedFieldsSaveMixin, ServiceActionMixin, admin.ModelAdmin)
         "niche",
         "status",
         "automation_enabled",
+        "youtube",
+        "failover_to_reserve",
         "daily_video_limit",
         "total_videos",
         "total_views",
-        "total_subscribers",
         "created_at",
     )
-    list_filter = ("status", "automation_enabled", "niche", "created_at")
-    search_fields = ("name", "niche", "user__email", "youtube_channel_id", "youtube_channel_handle")
+    list_filter = ("status", YouTubeConnectedFilter, "automation_enabled", "failover_to_reserve", "niche", "created_at")
+    search_fields = ("name", "niche", "user__email", "=youtube_channel_id", "youtube_channel_handle")
     list_select_related = ("user",)
-    raw_id_fields = ("user", "youtube_account")
+    raw_id_fields = ("user",)
     readonly_fields = (
         "id",
         "user",
+        "status",
+        "automation_enabled",
+        "youtube_account",
+        "youtube_channel_id",
+        "youtube_channel_handle",
+        "youtube_summary",
         "metadata",
         "total_videos",
         "total_views",
@@ -37,48 +81,99 @@ class ChannelAdmin(ChangedFieldsSaveMixin, ServiceActionMixin, admin.ModelAdmin)
         "created_at",
         "updated_at",
     )
+    inlines = [ChannelEventInline]
     ordering = ("-created_at",)
     show_full_result_count = False
-    actions = ["enable_automation", "disable_automation", "archive_channels", "queue_video_now"]
+    actions = ["enable_automation", "disable_automation", "archive_channels", "suspend_channels", "reactivate_channels"]
 
     def has_add_permission(self, request):
         # Channels are created by their owners through the API, within their channel limit.
         return False
 
-    @admin.action(description="Enable automation")
+    def get_changelist_instance(self, request):
+        """Ask channels.ports for the page's YouTube states once (the ``youtube`` column)."""
+        changelist = super().get_changelist_instance(request)
+        rows = list(changelist.result_list)  # evaluated once; the template reuses these rows
+        summaries = youtube_summaries(rows)
+        for channel in rows:
+            channel.youtube_summary_cached = summaries[channel.pk]
+        return changelist
+
+    @admin.display(description="YouTube")
+    def youtube(self, obj):
+        summary = getattr(obj, "youtube_summary_cached", None)
+        if summary is None:
+            summary = youtube_summaries([obj])[obj.pk]
+        if not summary["connected"]:
+            return "bound" if obj.youtube_account_id else "not connected"
+        state = summary["account_state"] or "connected"
+        return f"{state} ({summary['uploads_today']}/{summary['upload_cap']} today)"
+
+    @admin.display(description="YouTube connection")
+    def youtube_summary(self, obj):
+        return self.youtube(obj)
+
+    @admin.action(description="Enable automation", permissions=["change"])
     def enable_automation(self, request, queryset):
-        def enable(channel):
-            services.channel_set_automation(channel=channel, enabled=True)
+        actor = _staff_actor(request)
+        self._each(
+            request,
+            queryset,
+            "Enabled automation on",
+            lambda channel: services.channel_set_automation(
+                channel=channel, enabled=True, reason="enabled by staff", actor=actor
+            ),
+        )
 
-        self._each(request, queryset, "Enabled automation on", enable)
-
-    @admin.action(description="Disable automation")
+    @admin.action(description="Disable automation", permissions=["change"])
     def disable_automation(self, request, queryset):
-        reason = f"disabled by staff ({request.user.email})"
+        actor = _staff_actor(request)
         self._each(
             request,
             queryset,
             "Disabled automation on",
-            lambda c: services.channel_set_automation(channel=c, enabled=False, reason=reason),
+            lambda channel: services.channel_set_automation(
+                channel=channel, enabled=False, reason="disabled by staff", actor=actor
+            ),
         )
 
-    @admin.action(description="Archive (soft delete; cancels unfinished videos)")
+    @admin.action(description="Archive (soft delete; stops unfinished videos)", permissions=["change"])
     def archive_channels(self, request, queryset):
-        reason = f"archived by staff ({request.user.email})"
-        self._each(request, queryset, "Archived", lambda c: services.channel_archive(channel=c, reason=reason))
+        actor = _staff_actor(request)
+        self._each(
+            request,
+            queryset,
+            "Archived",
+            lambda channel: services.channel_archive(channel=channel, reason="archived by staff", actor=actor),
+        )
 
-    @admin.action(description="Queue a video now (counts against the daily limits)")
-    def queue_video_now(self, request, queryset):
-        from videos.services import video_generate
+    @admin.action(description="Suspend (stops unfinished videos)", permissions=["change"])
+    def suspend_channels(self, request, queryset):
+        actor = _staff_actor(request)
+        self._each(
+            request,
+            queryset,
+            "Suspended",
+            lambda channel: services.channel_suspend(channel=channel, reason="suspended by staff", actor=actor),
+        )
 
-        stamp = timezone.now().strftime("%Y-%m-%d %H:%M UTC")
+    @admin.action(description="Reactivate (suspended or paused)", permissions=["change"])
+    def reactivate_channels(self, request, queryset):
+        actor = _staff_actor(request)
+        self._each(
+            request, queryset, "Reactivated", lambda channel: services.channel_reactivate(channel=channel, actor=actor)
+        )
 
-        def queue(channel):
-            video_generate(
-                user=channel.user,
-                channel_id=channel.pk,
-                title=f"{channel.niche}: {channel.name} ({stamp})",
-                metadata={"queued_by": "staff", "staff_email": request.user.email},
-            )
 
-        self._each(request, queryset, "Queued a video for", queue)
+@admin.register(ChannelEvent)
+class ChannelEventAdmin(ReadOnlyAdminMixin, ModelAdmin):
+    """Every channel's history: a big append-only table, read-only."""
+
+    list_display = ("at", "channel", "kind", "reason", "actor")
+    list_filter = ("kind", "at")
+    search_fields = ("=channel__id", "channel__name", "=kind")
+    list_select_related = ("channel",)
+    raw_id_fields = ("channel",)
+    readonly_fields = ("id", "channel", "kind", "reason", "data", "actor", "at")
+    ordering = ("-at", "-id")
+    show_full_result_count = False

@@ -5,15 +5,15 @@ import uuid
 from django.db.models import QuerySet
 
 from ytempire.core.exceptions import NotFoundError
+from ytempire.core.visibility import owned_by
 
-from .models import Channel
+from .models import Channel, ChannelEvent
 
 CHANNEL_NOT_FOUND = "Channel not found"
 
 
 def channel_visible_queryset(*, user) -> QuerySet[Channel]:
-    qs = Channel.objects.all()
-    return qs if user.is_platform_admin else qs.filter(user_id=user.pk)
+    return owned_by(Channel.objects.all(), user=user, owner_path="user_id")
 
 
 def channel_list(*, user) -> QuerySet[Channel]:
@@ -31,3 +31,18 @@ def channel_get(*, user, channel_id) -> Channel:
     if channel is None:
         raise NotFoundError(CHANNEL_NOT_FOUND)
     return channel
+
+
+def channels_bound_account_ids() -> set:
+    """The ids of the YouTube accounts bound to a channel (any owner, any status)."""
+    return set(Channel.objects.filter(youtube_account__isnull=False).values_list("youtube_account_id", flat=True))
+
+
+def channel_event_list(*, user, channel_id, kind: str | None = None) -> QuerySet[ChannelEvent]:
+    """The history of one of the caller's channels, newest first, optionally of one ``kind``.
+    NotFoundError "Channel not found" for a channel the caller may not see."""
+    channel = channel_get(user=user, channel_id=channel_id)
+    events = ChannelEvent.objects.filter(channel_id=channel.pk)
+    if kind:
+        events = events.filter(kind=kind)
+    return events.order_by("-at", "-id")

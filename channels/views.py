@@ -1,21 +1,43 @@
-from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import status, viewsets
+from django_filters.utils import translate_validation
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from ytempire.core.openapi import error_responses
+from ytempire.core.pagination import LeanPageLimitPagination
 
 from . import selectors, services
-from .filters import ChannelFilter
-from .models import Channel
+from .filters import ChannelEventFilter, ChannelFilter
+from .models import EVENT_KIND_PATTERN, Channel, ChannelEvent
 from .serializers import (
     ChannelCreateInputSerializer,
     ChannelDeleteOutputSerializer,
+    ChannelEventOutputSerializer,
     ChannelListOutputSerializer,
     ChannelOutputSerializer,
     ChannelUpdateInputSerializer,
+    channel_detail,
+    channel_list_items,
 )
 
 TAGS = ["Channels"]
+
+ChannelEventPageSchema = inline_serializer(
+    "PaginatedChannelEventList",
+    {
+        "items": ChannelEventOutputSerializer(many=True),
+        "total": serializers.IntegerField(),
+        "page": serializers.IntegerField(),
+        "pages": serializers.IntegerField(),
+        "limit": serializers.IntegerField(),
+    },
+)
+
+
+def _actor(request, channel: Channel) -> str:
+    """The ``actor`` of events a request causes (no email): the owner, or role admin by id."""
+    return "owner" if request.user.pk == channel.user_id else f"role admin {request.user.pk}"
 
 
 @extend_schema_view(
@@ -30,6 +52,7 @@ class ChannelViewSet(viewsets.GenericViewSet):
 
     filterset_class = ChannelFilter
     serializer_class = ChannelOutputSerializer
+    pagination_class = LeanPageLimitPagination
     lookup_value_regex = "[^/]+"
 
     def get_queryset(self):
@@ -37,10 +60,17 @@ class ChannelViewSet(viewsets.GenericViewSet):
             return Channel.objects.none()
         return selectors.channel_list(user=self.request.user)
 
+    def filter_queryset(self, queryset):
+        # No filter parameter, nothing to filter or refuse: skip building the filter set.
+        if self.action == "list" and all(name in ("page", "limit") for name in self.request.query_params):
+            return queryset
+        return super().filter_queryset(queryset)
+
     def list(self, request):
-        queryset = self.filter_queryset(self.get_queryset()).only(*ChannelListOutputSerializer.Meta.fields)
+        queryset = self.filter_queryset(self.get_queryset()).only(*ChannelListOutputSerializer.MODEL_FIELDS)
         page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(ChannelListOutputSerializer(page, many=True).data)
+        # Plain dicts (ChannelListOutputSerializer's shape); channels.ports is asked once per page.
+        return self.get_paginated_response(channel_list_items(page))
 
     @extend_schema(
         summary="Create a channel",
@@ -60,8 +90,7 @@ class ChannelViewSet(viewsets.GenericViewSet):
         tags=TAGS,
     )
     def retrieve(self, request, pk=None):
-        channel = selectors.channel_get(user=request.user, channel_id=pk)
-        return Response(ChannelOutputSerializer(channel).data)
+        return Response(channel_detail(selectors.channel_get(user=request.user, channel_id=pk)))
 
     @extend_schema(
         summary="Update a channel",
@@ -84,7 +113,7 @@ class ChannelViewSet(viewsets.GenericViewSet):
     )
     def destroy(self, request, pk=None):
         channel = selectors.channel_get(user=request.user, channel_id=pk)
-        outcome = services.channel_delete(channel=channel)
+        outcome = services.channel_delete(channel=channel, actor=_actor(request, channel))
         if outcome == "archived":
             body = {
                 "id": channel.pk,
@@ -95,3 +124,30 @@ class ChannelViewSet(viewsets.GenericViewSet):
         else:
             body = {"id": channel.pk, "deleted": "hard", "status": None, "detail": "Channel deleted."}
         return Response(ChannelDeleteOutputSerializer(body).data)
+
+    @extend_schema(
+        summary="A channel's history (connected, disconnected, archived, suspended...), newest first",
+        parameters=[
+            OpenApiParameter(
+                "kind",
+                str,
+                description="Only events of this kind, e.g. youtube_connected",
+                pattern=EVENT_KIND_PATTERN,
+            ),
+            OpenApiParameter("page", int, description="Page number (1-based)"),
+            OpenApiParameter("limit", int, description="Page size (1..100, default 10)"),
+        ],
+        responses={200: ChannelEventPageSchema, **error_responses(400, 401, 404, 429)},
+        filters=False,
+        tags=TAGS,
+    )
+    @action(detail=True, methods=["get"], url_path="events", filterset_class=None)
+    def events(self, request, pk=None):
+        filters = ChannelEventFilter(request.query_params, queryset=ChannelEvent.objects.none())
+        if not filters.is_valid():
+            raise translate_validation(filters.errors)
+        events = selectors.channel_event_list(
+            user=request.user, channel_id=pk, kind=filters.form.cleaned_data.get("kind") or None
+        )
+        page = self.paginate_queryset(events)
+        return self.get_paginated_response(ChannelEventOutputSerializer(page, many=True).data)

@@ -130,3 +130,54 @@ class ServiceRate(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.service}:{self.model} {self.price}/{self.unit}"
+
+
+class EstimateBasis(models.TextChoices):
+    LEDGER = "ledger_p95", "p95 of recent videos"
+    RATE_TABLE = "rate_table", "rate table"
+    # Once a video's script is written (its revised estimate): what a step really cost, the exact
+    # price of the characters to voice, the p95 spend per 1,000 script words times its words.
+    SPENT = "spent", "spent"
+    EXACT = "exact", "exact price"
+    LEDGER_PER_WORD = "ledger_p95_per_word", "p95 per script word"
+
+
+class CostCalibration(models.Model):
+    """What one video really costs per level and service, learned from the ledger.
+
+    ``amount`` is the p95 of the per-video spend on ``service`` over the last finished videos at
+    ``level`` (``samples`` of them) — the estimate uses it (plus a margin) once there are enough
+    samples, the rate table's bound before. Recomputed by a beat task.
+
+    ``per_1000_script_words`` (for a service whose spend grows with the script, rendering) is the
+    p95 of its spend per 1,000 words of script over the videos whose word count is known: a video's
+    estimate is revised with it once its script is written."""
+
+    level = models.CharField(max_length=20)
+    service = models.CharField(max_length=50)
+    amount = models.DecimalField(max_digits=10, decimal_places=4)
+    samples = models.PositiveIntegerField(default=0)
+    per_1000_script_words = models.DecimalField(
+        max_digits=10,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="p95 of the spend per 1,000 script words (services that scale with the script).",
+    )
+    word_samples = models.PositiveIntegerField(default=0, help_text="Videos behind per_1000_script_words.")
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "cost_calibrations"
+        ordering = ["level", "service"]
+        constraints = [
+            models.UniqueConstraint(fields=["level", "service"], name="cost_calibration_unique"),
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="cost_calibration_amount_non_negative"),
+            models.CheckConstraint(
+                condition=models.Q(per_1000_script_words__gte=0) | models.Q(per_1000_script_words__isnull=True),
+                name="cost_calibration_per_word_non_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.level}/{self.service}: p95 {self.amount} over {self.samples}"

@@ -5,14 +5,14 @@ import logging
 from celery import shared_task
 from celery.signals import worker_ready
 
+from costs.services import cost_estimates_calibrate, cost_expire_holds, counters_rebuild
+from costs.services.counters import CountersUnavailableError, redis_configured
+
 logger = logging.getLogger(__name__)
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=3)
-def cost_rebuild_counters_task(self) -> dict:
-    from costs.services import counters_rebuild
-    from costs.services.counters import CountersUnavailableError, redis_configured
-
+def counters_rebuild_task(self) -> dict:
     if not redis_configured():
         return {"videos": 0, "holds": 0}
     try:
@@ -25,17 +25,17 @@ def cost_rebuild_counters_task(self) -> dict:
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=0)
 def cost_expire_holds_task(self) -> int:
-    from costs.services import cost_expire_holds
-
     return cost_expire_holds()
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=0)
+def cost_estimates_calibrate_task(self) -> dict:
+    return cost_estimates_calibrate()
 
 
 @worker_ready.connect(dispatch_uid="costs.rebuild_counters_on_worker_ready")
 def rebuild_counters_on_worker_ready(sender=None, **kwargs) -> None:
     """A starting worker rebuilds the Redis counters from the ledger (never blocks start-up)."""
-    from costs.services import counters_rebuild
-    from costs.services.counters import redis_configured
-
     if not redis_configured():
         return
     try:

@@ -6,29 +6,13 @@ class VideosConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from ytempire.schedules import Schedule, register
+        # Receivers connect to other apps' domain events; the tasks register with Celery in every
+        # process (the pipeline's queue looks step tasks up by name); the channel API's youtube
+        # object is supplied to channels through its port.
+        from channels.ports import register_youtube_summary
 
-        register(
-            Schedule(
-                name="videos: dispatch waiting videos",
-                task="videos.tasks.video_dispatch_task",
-                every_seconds=60,
-                expires_seconds=55,
-            )
-        )
-        register(
-            Schedule(
-                name="videos: sweep stuck videos",
-                task="videos.tasks.video_sweep_task",
-                every_seconds=5 * 60,
-                expires_seconds=4 * 60,
-            )
-        )
-        register(
-            Schedule(
-                name="videos: channel automation",
-                task="videos.tasks.automation_run_task",
-                every_seconds=15 * 60,
-                expires_seconds=14 * 60,
-            )
-        )
+        from . import receivers, tasks  # noqa: F401
+        from .publishing import receivers as publishing_receivers  # noqa: F401
+        from .publishing.summaries import channel_youtube_summaries
+
+        register_youtube_summary(channel_youtube_summaries)

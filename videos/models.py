@@ -15,6 +15,14 @@ class VideoStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+# The status sets, defined once. Active: the pipeline is working on it (it may spend). Final: it
+# will spend nothing more (published is final for good; failed/cancelled only leave by a retry).
+ACTIVE_STATUSES = frozenset({VideoStatus.QUEUED, VideoStatus.PROCESSING, VideoStatus.READY, VideoStatus.UPLOADING})
+FINAL_STATUSES = frozenset({VideoStatus.PUBLISHED, VideoStatus.FAILED, VideoStatus.CANCELLED})
+RETRYABLE_STATUSES = frozenset({VideoStatus.FAILED, VideoStatus.CANCELLED})
+STOPPED_STATUSES = RETRYABLE_STATUSES  # stopped before publishing
+
+
 class OptimizationLevel(models.TextChoices):
     ECONOMY = "economy", "Economy"
     STANDARD = "standard", "Standard"
@@ -49,7 +57,16 @@ class Video(BaseModel):
     optimization_level = models.CharField(
         max_length=20, choices=OptimizationLevel.choices, default=OptimizationLevel.STANDARD
     )
-    estimated_cost = models.DecimalField(max_digits=10, decimal_places=4, default=0)
+    estimated_cost = models.DecimalField(
+        max_digits=10,
+        decimal_places=4,
+        default=0,
+        help_text=(
+            "US dollars. When queued: the level's estimate (p95 of recent videos plus a margin, or the rate "
+            "table's bound before there are enough). Once the script is written: revised to what the video has "
+            "spent, the exact price of voicing the script and rendering learned per script word."
+        ),
+    )
     total_cost = models.DecimalField(max_digits=10, decimal_places=4, default=0)
     cost_breakdown = models.JSONField(default=dict, blank=True)
     video_path = models.CharField(max_length=500, blank=True, default="")
@@ -61,6 +78,14 @@ class Video(BaseModel):
     processing_started_at = models.DateTimeField(null=True, blank=True)
     processing_completed_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    # YouTube's statistics as last read by the stats sync (videos.services.state.video_stats_record);
+    # likes/comments are null when YouTube hides them. ``estimated_revenue`` (USD, YouTube Analytics,
+    # lifetime): null when the channel has not authorised revenue reads.
+    view_count = models.BigIntegerField(default=0, editable=False)
+    like_count = models.BigIntegerField(null=True, blank=True, editable=False)
+    comment_count = models.BigIntegerField(null=True, blank=True, editable=False)
+    estimated_revenue = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True, editable=False)
+    stats_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         db_table = "videos"
@@ -72,6 +97,17 @@ class Video(BaseModel):
             models.Index(fields=["status"], name="videos_status_idx"),
             models.Index(fields=["channel", "status"], name="videos_channel_status_idx"),
             models.Index(fields=["optimization_level", "-created_at"], name="videos_optlevel_created_idx"),
+            # Analytics windows: published today / in the last 30 days, per channel or for the platform.
+            # The platform's cost statistics read only the included columns (an index-only scan on
+            # PostgreSQL; SQLite builds the index without them); they rarely change once published.
+            models.Index(
+                fields=["published_at"],
+                include=["status", "total_cost", "estimated_cost", "optimization_level"],
+                name="videos_published_idx",
+            ),
+            models.Index(fields=["channel", "published_at"], name="videos_channel_published_idx"),
+            # Failed videos needing attention: only failed rows are indexed.
+            models.Index(fields=["updated_at"], condition=models.Q(status="failed"), name="videos_failed_updated_idx"),
         ]
 
     def __str__(self) -> str:

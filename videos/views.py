@@ -1,21 +1,37 @@
+import uuid
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from ytempire.core.openapi import error_responses
+from ytempire.core.pagination import LeanPageLimitPagination
 
 from . import selectors, services
 from .filters import VideoFilter
 from .models import Video
+from .serializers import LIST_FIELDS as VIDEO_LIST_FIELDS
 from .serializers import (
     VideoGenerateInputSerializer,
     VideoGenerateOutputSerializer,
     VideoListOutputSerializer,
     VideoOutputSerializer,
+    video_list_items,
 )
 
 TAGS = ["Videos"]
+
+
+def _plain_uuid(value: str | None) -> uuid.UUID | None:
+    """``value`` as VideoFilter's UUID field reads it, or None when that field might read it
+    otherwise (surrounding spaces, empty, invalid): then the filter set decides."""
+    if not value or value != value.strip():
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
 
 
 class VideoViewSet(viewsets.GenericViewSet):
@@ -23,6 +39,7 @@ class VideoViewSet(viewsets.GenericViewSet):
 
     filterset_class = VideoFilter
     serializer_class = VideoOutputSerializer
+    pagination_class = LeanPageLimitPagination
     lookup_value_regex = "[^/]+"
 
     def get_queryset(self):
@@ -30,15 +47,28 @@ class VideoViewSet(viewsets.GenericViewSet):
             return Video.objects.none()
         return selectors.video_list(user=self.request.user)
 
+    def filter_queryset(self, queryset):
+        # The frequent lists (all, or one channel's) without building the filter set; anything
+        # else, or anything the fast path is unsure of, goes through VideoFilter (same 400s).
+        params = self.request.query_params
+        if self.action == "list" and all(name in ("page", "limit", "channel_id") for name in params):
+            if "channel_id" not in params:
+                return queryset
+            channel_id = _plain_uuid(params.get("channel_id"))
+            if channel_id is not None:
+                return queryset.filter(channel_id=channel_id)
+        return super().filter_queryset(queryset)
+
     @extend_schema(
         summary="List the caller's videos",
         responses={200: VideoListOutputSerializer(many=True), **error_responses(400, 401, 429)},
         tags=TAGS,
     )
     def list(self, request):
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(VideoListOutputSerializer(page, many=True).data)
+        queryset = self.filter_queryset(self.get_queryset()).only(*VIDEO_LIST_FIELDS)
+        page = self.paginate_queryset(selectors.video_list_with_failure_metadata(queryset))
+        # Plain dicts in VideoListOutputSerializer's shape.
+        return self.get_paginated_response(video_list_items(page))
 
     @extend_schema(
         summary="Get a video with its status history",

@@ -1,20 +1,19 @@
 import json
 
 from django.contrib import admin, messages
-from django.db import transaction
 from django.utils.html import format_html
+from unfold.admin import ModelAdmin
 
-from accounts.models import User
+from ytempire.core.admin import ReadOnlyAdminMixin
 from ytempire.core.exceptions import ApplicationError
 
 from .handlers import handler_for
-from .models import BillingSubscription, WebhookEvent, WebhookResult
-from .services.billing import billing_sync_user_tier
+from .models import WebhookEvent, WebhookResult
 from .services.events import webhook_reprocess
 
 
 @admin.register(WebhookEvent)
-class WebhookEventAdmin(admin.ModelAdmin):
+class WebhookEventAdmin(ReadOnlyAdminMixin, ModelAdmin):
     """Read-only delivery log; staff can re-process a verified delivery that did not take effect."""
 
     list_display = (
@@ -53,15 +52,6 @@ class WebhookEventAdmin(admin.ModelAdmin):
     )
     exclude = ("payload", "response")
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     @admin.display(description="error")
     def short_error(self, obj: WebhookEvent) -> str:
         return (obj.error[:80] + "…") if len(obj.error) > 80 else obj.error
@@ -95,60 +85,3 @@ class WebhookEventAdmin(admin.ModelAdmin):
                 done += 1
         if done:
             self.message_user(request, f"Re-processed {done} deliver{'y' if done == 1 else 'ies'}.", messages.SUCCESS)
-
-
-@admin.register(BillingSubscription)
-class BillingSubscriptionAdmin(admin.ModelAdmin):
-    list_display = (
-        "stripe_subscription_id",
-        "user",
-        "tier",
-        "status",
-        "current_period_end",
-        "cancel_at_period_end",
-        "payment_failed_at",
-        "updated_at",
-    )
-    list_filter = ("status", "tier", "cancel_at_period_end")
-    search_fields = ("stripe_subscription_id", "stripe_customer_id", "user__email")
-    list_select_related = ("user",)
-    raw_id_fields = ("user",)
-    show_full_result_count = False
-    actions = ["resync_tier"]
-    readonly_fields = (
-        "id",
-        "user",
-        "stripe_subscription_id",
-        "stripe_customer_id",
-        "status",
-        "tier",
-        "price_id",
-        "current_period_end",
-        "cancel_at_period_end",
-        "canceled_at",
-        "payment_failed_at",
-        "state_event_id",
-        "state_event_created",
-        "state_event_rank",
-        "created_at",
-        "updated_at",
-    )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.action(description="Re-sync the users' tier and limits with their subscriptions")
-    def resync_tier(self, request, queryset):
-        user_ids = set(queryset.values_list("user_id", flat=True))
-        for user_id in user_ids:
-            try:
-                with transaction.atomic():
-                    user = User.objects.select_for_update().get(pk=user_id)
-                    user = billing_sync_user_tier(user=user)
-            except ApplicationError as exc:
-                self.message_user(request, f"{user_id}: {exc.message}", messages.ERROR)
-            else:
-                self.message_user(request, f"{user.email}: tier {user.tier}", messages.SUCCESS)

@@ -2,9 +2,15 @@
 
 The views and the admin's re-process action both go through ``webhook_receive`` /
 ``webhook_reprocess`` with these handlers, so a replayed event obeys exactly the same rules.
+The effects live with their owners: render results and progress in ``videos.render``, the
+cost question in ``videos.spending``, Stripe's subscription events in ``billing.services``.
 """
 
 from collections.abc import Callable
+
+from billing.services import stripe_event_apply
+from videos.render import video_render_complete, video_render_progress
+from videos.spending import video_cost_alert
 
 from .models import WebhookSource
 from .serializers import (
@@ -12,8 +18,8 @@ from .serializers import (
     N8NProgressInputSerializer,
     N8NVideoCompleteInputSerializer,
 )
-from .services.billing import stripe_event_apply
-from .services.n8n import n8n_cost_alert, n8n_progress, n8n_video_complete
+
+Handler = Callable[[dict], dict]
 
 N8N_VIDEO_COMPLETE = "video-complete"
 N8N_PROGRESS = "progress"
@@ -29,27 +35,27 @@ def _validated(serializer_class, payload: dict) -> dict:
 def handle_n8n_video_complete(payload: dict) -> dict:
     data = _validated(N8NVideoCompleteInputSerializer, payload)
     data["costs"] = [dict(item) for item in data.get("costs") or []]
-    return n8n_video_complete(**data)
+    return video_render_complete(**data)
 
 
 def handle_n8n_progress(payload: dict) -> dict:
-    return n8n_progress(**_validated(N8NProgressInputSerializer, payload))
+    return video_render_progress(**_validated(N8NProgressInputSerializer, payload))
 
 
 def handle_n8n_cost_alert(payload: dict) -> dict:
-    return n8n_cost_alert(**_validated(N8NCostAlertInputSerializer, payload))
+    return video_cost_alert(**_validated(N8NCostAlertInputSerializer, payload))
 
 
-N8N_HANDLERS: dict[str, Callable[[dict], dict]] = {
-    N8N_VIDEO_COMPLETE: handle_n8n_video_complete,
-    N8N_PROGRESS: handle_n8n_progress,
-    N8N_COST_ALERT: handle_n8n_cost_alert,
+HANDLERS: dict[tuple[str, str], Handler] = {
+    (WebhookSource.N8N, N8N_VIDEO_COMPLETE): handle_n8n_video_complete,
+    (WebhookSource.N8N, N8N_PROGRESS): handle_n8n_progress,
+    (WebhookSource.N8N, N8N_COST_ALERT): handle_n8n_cost_alert,
 }
 
 
-def handler_for(*, source: str, event_type: str) -> Callable[[dict], dict] | None:
-    if source == WebhookSource.N8N:
-        return N8N_HANDLERS.get(event_type)
+def handler_for(*, source: str, event_type: str) -> Handler | None:
+    """The handler of a delivery: N8N by route, Stripe for every event type (billing decides
+    which types it handles and acknowledges the others)."""
     if source == WebhookSource.STRIPE:
         return stripe_event_apply
-    return None
+    return HANDLERS.get((source, event_type))

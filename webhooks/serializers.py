@@ -1,8 +1,8 @@
 from rest_framework import serializers
 
-from ytempire.core.serializers import StrictInputSerializer
+from ytempire.core.serializers import MoneyField, StrictInputSerializer
 
-MONEY_FIELD = {"max_digits": 10, "decimal_places": 4, "min_value": 0}
+MONEY_FIELD = {"max_digits": 10, "min_value": 0}
 
 
 # --- N8N inputs ----------------------------------------------------------------------
@@ -10,7 +10,7 @@ MONEY_FIELD = {"max_digits": 10, "decimal_places": 4, "min_value": 0}
 
 class N8NCostItemInputSerializer(StrictInputSerializer):
     service = serializers.CharField(max_length=50)
-    amount = serializers.DecimalField(**MONEY_FIELD)
+    amount = MoneyField(**MONEY_FIELD)
     metadata = serializers.DictField(required=False, default=dict)
 
 
@@ -43,11 +43,11 @@ class N8NProgressInputSerializer(StrictInputSerializer):
 
 class N8NCostAlertInputSerializer(StrictInputSerializer):
     video_id = serializers.UUIDField()
-    current_cost = serializers.DecimalField(**MONEY_FIELD, required=False, allow_null=True, default=None)
+    current_cost = MoneyField(**MONEY_FIELD, required=False, allow_null=True, default=None)
     service = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
 
 
-# --- N8N outputs (documentation) -------------------------------------------------------
+# --- Answers: documented here, and their money keys rendered through MoneyField -------------
 
 
 class N8NVideoCompleteOutputSerializer(serializers.Serializer):
@@ -55,7 +55,7 @@ class N8NVideoCompleteOutputSerializer(serializers.Serializer):
     video_id = serializers.UUIDField()
     video_status = serializers.CharField()
     costs_recorded = serializers.IntegerField()
-    total_cost = serializers.DecimalField(max_digits=10, decimal_places=4)
+    total_cost = MoneyField()
     duplicate = serializers.BooleanField(required=False)
 
 
@@ -72,9 +72,9 @@ class N8NCostAlertOutputSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=["STOP", "CONTINUE"])
     reason = serializers.CharField()
     video_id = serializers.UUIDField()
-    current_cost = serializers.DecimalField(max_digits=10, decimal_places=4)
-    max_cost = serializers.DecimalField(max_digits=10, decimal_places=4)
-    remaining_budget = serializers.DecimalField(max_digits=10, decimal_places=4)
+    current_cost = MoneyField()
+    max_cost = MoneyField()
+    remaining_budget = MoneyField()
     duplicate = serializers.BooleanField(required=False)
 
 
@@ -84,40 +84,19 @@ class StripeWebhookOutputSerializer(serializers.Serializer):
     handled = serializers.BooleanField()
     applied = serializers.BooleanField(required=False)
     tier = serializers.CharField(required=False)
+    subscription_status = serializers.CharField(required=False)
+    payment_failed = serializers.BooleanField(required=False)
+    reason = serializers.CharField(required=False)
     duplicate = serializers.BooleanField(required=False)
 
 
-# --- Billing ---------------------------------------------------------------------------
-
-
-class BillingCheckoutInputSerializer(StrictInputSerializer):
-    tier = serializers.CharField(max_length=20)
-
-
-class BillingCheckoutOutputSerializer(serializers.Serializer):
-    checkout_url = serializers.URLField()
-    session_id = serializers.CharField()
-    tier = serializers.CharField()
-
-
-class BillingPortalOutputSerializer(serializers.Serializer):
-    portal_url = serializers.URLField()
-
-
-class BillingSubscriptionDetailSerializer(serializers.Serializer):
-    id = serializers.CharField(source="stripe_subscription_id")
-    status = serializers.CharField()
-    tier = serializers.CharField()
-    current_period_end = serializers.DateTimeField(allow_null=True)
-    cancel_at_period_end = serializers.BooleanField()
-    canceled_at = serializers.DateTimeField(allow_null=True)
-    payment_failed_at = serializers.DateTimeField(allow_null=True)
-
-
-class BillingSubscriptionOutputSerializer(serializers.Serializer):
-    tier = serializers.CharField()
-    channel_limit = serializers.IntegerField()
-    daily_video_limit = serializers.IntegerField()
-    has_billing_account = serializers.BooleanField()
-    subscription = BillingSubscriptionDetailSerializer(allow_null=True)
-    available_tiers = serializers.ListField(child=serializers.DictField())
+def money_rendered(answer: dict, serializer_class: type[serializers.Serializer]) -> dict:
+    """``answer`` with each key the serializer declares as money rendered as a JSON number (the
+    handlers and the stored duplicates keep decimal strings); every other key as it is."""
+    fields = serializer_class().fields
+    return {
+        key: fields[key].to_representation(value)
+        if isinstance(fields.get(key), MoneyField) and value is not None
+        else value
+        for key, value in answer.items()
+    }

@@ -1,12 +1,22 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import F
+from django.db.models import F, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.html import format_html
+from unfold.admin import ModelAdmin
+from unfold.widgets import (
+    UnfoldAdminEmailInputWidget,
+    UnfoldAdminPasswordWidget,
+    UnfoldAdminSelectWidget,
+    UnfoldBooleanSwitchWidget,
+)
 
+from ytempire.core.admin import ChangedFieldsSaveMixin, ServiceActionMixin
 from ytempire.core.exceptions import ApplicationError
 
 from . import services
@@ -32,23 +42,39 @@ def usage_bar(used: int, limit: int) -> str:
 class GoogleProjectForm(forms.ModelForm):
     client_secret = forms.CharField(
         required=False,
-        widget=forms.PasswordInput(render_value=False),
+        widget=UnfoldAdminPasswordWidget(render_value=False),
         help_text="Write-only: stored encrypted; leave empty to keep the current secret.",
     )
 
     class Meta:
         model = GoogleProject
-        fields = ["name", "client_id", "upload_limit", "search_limit", "units_limit", "is_active", "is_sandbox"]
+        fields = ["name", "client_id", "upload_limit", "search_limit", "units_limit", "is_sandbox"]
+
+    @cached_property
+    def changed_data(self) -> list[str]:
+        # The secret is not a model field: it is stored through its service, never by save().
+        return [name for name in super().changed_data if name != "client_secret"]
 
 
 @admin.register(GoogleProject)
-class GoogleProjectAdmin(admin.ModelAdmin):
+class GoogleProjectAdmin(ChangedFieldsSaveMixin, ServiceActionMixin, ModelAdmin):
+    """Limits and names are configuration; activation and the buckets are state, changed by actions."""
+
     form = GoogleProjectForm
+    action_object_label = "project"
     list_display = ["name", "client_id", "uploads_bar", "searches_bar", "units_bar", "is_active", "last_reset_at"]
     list_filter = ["is_active"]
     search_fields = ["name", "client_id"]
-    readonly_fields = ["uploads_used", "searches_used", "units_used", "last_reset_at", "created_at", "updated_at"]
-    actions = ["reset_quota"]
+    readonly_fields = [
+        "is_active",
+        "uploads_used",
+        "searches_used",
+        "units_used",
+        "last_reset_at",
+        "created_at",
+        "updated_at",
+    ]
+    actions = ["reset_quota", "deactivate", "reactivate"]
 
     @admin.display(description="uploads")
     def uploads_bar(self, obj):
@@ -68,104 +94,182 @@ class GoogleProjectAdmin(admin.ModelAdmin):
         if secret:
             project_set_client_secret(project=obj, client_secret=secret)
 
-    @admin.action(description="Reset today's quota buckets")
+    def construct_change_message(self, request, form, formsets, add=False):
+        message = super().construct_change_message(request, form, formsets, add)
+        if form.cleaned_data.get("client_secret"):
+            message.append({"changed": {"fields": ["client secret"]}})
+        return message
+
+    @admin.action(description="Reset today's quota buckets", permissions=["change"])
     def reset_quota(self, request, queryset):
-        for project in queryset:
-            services.project_reset_quota(project=project)
-        self.message_user(request, f"Reset the buckets of {queryset.count()} project(s).", messages.SUCCESS)
+        self._each(request, queryset, "Reset the buckets of", lambda p: services.project_reset_quota(project=p))
+
+    @admin.action(description="Deactivate (no uploads or calls)", permissions=["change"])
+    def deactivate(self, request, queryset):
+        self._each(request, queryset, "Deactivated", lambda p: services.project_deactivate(project=p))
+
+    @admin.action(description="Reactivate", permissions=["change"])
+    def reactivate(self, request, queryset):
+        self._each(request, queryset, "Reactivated", lambda p: services.project_reactivate(project=p))
 
 
 class ConnectForm(forms.Form):
-    email = forms.EmailField()
-    is_reserve = forms.BooleanField(required=False)
-    project = forms.ModelChoiceField(queryset=GoogleProject.objects.filter(is_active=True), required=False)
+    email = forms.EmailField(
+        required=False,
+        label="Google account (hint)",
+        help_text="Pre-selects the account on Google's screen.",
+        widget=UnfoldAdminEmailInputWidget,
+    )
+    is_reserve = forms.BooleanField(required=False, widget=UnfoldBooleanSwitchWidget)
+    project = forms.ModelChoiceField(
+        queryset=GoogleProject.objects.filter(is_active=True), required=False, widget=UnfoldAdminSelectWidget
+    )
+
+
+def staff_oauth_context(request) -> dict:
+    """The context a staff connection carries through OAuth (the same keys videos uses)."""
+    return {"kind": "staff", "channel_id": "", "user_id": str(request.user.pk), "redirect_after": ""}
 
 
 class StateFilter(admin.SimpleListFilter):
+    """The state vocabulary of ``account_state``: ok, resting, needs_reconnect, deactivated."""
+
     title = "state"
     parameter_name = "state"
 
     def lookups(self, request, model_admin):
-        return [("resting", "Resting"), ("needs_reauth", "Needs reauthorisation")]
+        return [
+            ("ok", "OK"),
+            ("resting", "Resting"),
+            ("needs_reconnect", "Needs reconnecting"),
+            ("deactivated", "Deactivated"),
+        ]
 
     def queryset(self, request, queryset):
-        from django.utils import timezone
-
+        now = timezone.now()
+        resting = Q(rested_until__gt=now)
+        if self.value() == "ok":
+            return queryset.filter(is_active=True, needs_reauth=False).exclude(resting)
         if self.value() == "resting":
-            return queryset.filter(rested_until__gt=timezone.now())
-        if self.value() == "needs_reauth":
+            return queryset.filter(resting, is_active=True, needs_reauth=False)
+        if self.value() == "needs_reconnect":
             return queryset.filter(needs_reauth=True)
+        if self.value() == "deactivated":
+            return queryset.filter(is_active=False, needs_reauth=False)
         return queryset
 
 
+class OwnerFilter(admin.SimpleListFilter):
+    """The platform's pool (owner empty) or customers' own channels."""
+
+    title = "owner"
+    parameter_name = "owner"
+
+    def lookups(self, request, model_admin):
+        return [("platform", "Platform pool"), ("customer", "Customer's own")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "platform":
+            return queryset.filter(owner__isnull=True)
+        if self.value() == "customer":
+            return queryset.filter(owner__isnull=False)
+        return queryset
+
+
+# State: moved by workers (counters, with F()) or by the services behind the actions below.
+ACCOUNT_STATE_FIELDS = [
+    "is_active",
+    "deactivated_reason",
+    "needs_reauth",
+    "rested_until",
+    "health_score",
+    "daily_upload_cap",
+    "uploads_today",
+    "quota_used_today",
+    "total_uploads",
+    "total_errors",
+    "consecutive_errors",
+    "last_upload_at",
+    "last_error_at",
+    "last_error",
+    "last_health_check_at",
+    "last_reset_at",
+]
+
+
 @admin.register(YouTubeAccount)
-class YouTubeAccountAdmin(admin.ModelAdmin):
+class YouTubeAccountAdmin(ChangedFieldsSaveMixin, ServiceActionMixin, ModelAdmin):
+    """Accounts are connected through OAuth ("Connect YouTube account"); customers connect their own
+    (owner set) from the API. The handle, role and sandbox flag are configuration; everything else
+    (owner included) is state, changed only by the actions (each calls its service) and saved field
+    by field, since workers update the counters concurrently."""
+
+    action_object_label = "account"
     list_display = [
-        "email",
+        "__str__",
+        "channel_id",
+        "owner_label",
         "project",
-        "channel_handle",
+        "is_reserve",
         "state",
         "health_score",
         "uploads_bar",
         "units_today",
         "consecutive_errors",
         "deactivated_reason",
-        "reauth_flag",
     ]
-    list_filter = ["is_active", "is_reserve", "needs_reauth", StateFilter, "project"]
-    search_fields = ["email", "channel_id", "channel_handle"]
-    list_select_related = ["project"]
-    ordering = ["is_reserve", F("health_score").desc(nulls_last=True), "email"]
+    list_filter = [OwnerFilter, StateFilter, "is_reserve", "is_sandbox", "project"]
+    search_fields = ["email", "channel_id", "channel_handle", "owner__email"]
+    list_select_related = ["project", "owner"]
+    ordering = ["is_reserve", F("health_score").desc(nulls_last=True), "channel_handle"]
     fields = [
+        "owner",
         "email",
         "project",
         "channel_id",
         "channel_handle",
-        "is_active",
         "is_reserve",
         "is_sandbox",
-        "daily_upload_cap",
-        "rested_until",
-        "deactivated_reason",
-        "needs_reauth",
-        "health_score",
+        *ACCOUNT_STATE_FIELDS,
         "token_expires_at",
-        "uploads_today",
-        "quota_used_today",
-        "total_uploads",
-        "total_errors",
-        "consecutive_errors",
-        "last_upload_at",
-        "last_error_at",
-        "last_error",
-        "last_health_check_at",
-        "last_reset_at",
         "created_at",
         "updated_at",
     ]
     readonly_fields = [
+        "owner",
         "channel_id",
-        "health_score",
+        *ACCOUNT_STATE_FIELDS,
         "token_expires_at",
-        "uploads_today",
-        "quota_used_today",
-        "total_uploads",
-        "total_errors",
-        "consecutive_errors",
-        "last_upload_at",
-        "last_error_at",
-        "last_error",
-        "last_health_check_at",
-        "last_reset_at",
-        "needs_reauth",
         "created_at",
         "updated_at",
     ]
-    actions = ["reset_quota", "deactivate", "reactivate", "run_health_check", "reconnect"]
+    actions = [
+        "reset_quota",
+        "deactivate",
+        "reactivate",
+        "rest",
+        "end_rest",
+        "reset_upload_cap",
+        "run_health_check",
+        "reconnect",
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The stored token belongs to its project's OAuth client and to its email's channel:
+        # moving either means reconnecting (the Connect flow asks for both).
+        # A customer's own channel is never a reserve account.
+        if obj is not None:
+            extra = ["email", "project", *(["is_reserve"] if obj.owner_id else [])]
+            return [*self.readonly_fields, *extra]
+        return self.readonly_fields
 
     @admin.display(description="state")
     def state(self, obj):
         return services.account_state(obj)
+
+    @admin.display(description="owner", ordering="owner__email")
+    def owner_label(self, obj):
+        return obj.owner.email if obj.owner_id else "platform"
 
     @admin.display(description="uploads today")
     def uploads_bar(self, obj):
@@ -174,10 +278,6 @@ class YouTubeAccountAdmin(admin.ModelAdmin):
     @admin.display(description="units today", ordering="quota_used_today")
     def units_today(self, obj):
         return obj.quota_used_today
-
-    @admin.display(description="reauth", boolean=True)
-    def reauth_flag(self, obj):
-        return obj.needs_reauth
 
     def get_urls(self):
         return [
@@ -196,70 +296,74 @@ class YouTubeAccountAdmin(admin.ModelAdmin):
         form = ConnectForm(request.POST or None, initial=request.GET.dict() or None)
         if request.method == "POST" and form.is_valid():
             try:
-                url = services.oauth_start(
-                    email=form.cleaned_data["email"],
+                started = services.oauth_start(
+                    context=staff_oauth_context(request),
+                    login_hint=form.cleaned_data["email"] or "",
                     is_reserve=form.cleaned_data["is_reserve"],
                     project=str(form.cleaned_data["project"].pk) if form.cleaned_data["project"] else None,
-                    started_by=request.user,
                     return_to=reverse("admin:youtube_pool_youtubeaccount_changelist"),
                 )
             except ApplicationError as exc:
                 self.message_user(request, exc.message, messages.ERROR)
             else:
-                return HttpResponseRedirect(url)
+                return HttpResponseRedirect(started["authorization_url"])
         context = {**self.admin_site.each_context(request), "form": form, "title": "Connect YouTube account"}
         return render(request, "admin/youtube_pool/youtubeaccount/connect.html", context)
 
-    def _each(self, request, queryset, action, done: str):
-        ok = 0
-        for account in queryset:
-            try:
-                action(account)
-                ok += 1
-            except ApplicationError as exc:
-                self.message_user(request, f"{account.email}: {exc.message}", messages.ERROR)
-        if ok:
-            self.message_user(request, f"{done}: {ok} account(s).", messages.SUCCESS)
-
-    @admin.action(description="Reset today's upload and unit counters")
+    @admin.action(description="Reset today's upload and unit counters", permissions=["change"])
     def reset_quota(self, request, queryset):
-        self._each(request, queryset, lambda a: services.account_reset_quota(account=a), "Counters reset")
+        self._each(request, queryset, "Reset the counters of", lambda a: services.account_reset_quota(account=a))
 
-    @admin.action(description="Deactivate (take out of rotation)")
+    @admin.action(description="Deactivate (take out of rotation)", permissions=["change"])
     def deactivate(self, request, queryset):
-        self._each(
-            request,
-            queryset,
-            lambda a: services.account_deactivate(account=a, reason=f"deactivated by {request.user.email}"),
-            "Deactivated",
-        )
+        reason = f"deactivated by {request.user.email}"
+        self._each(request, queryset, "Deactivated", lambda a: services.account_deactivate(account=a, reason=reason))
 
-    @admin.action(description="Reactivate")
+    @admin.action(description="Reactivate (refused while it needs reauthorisation)", permissions=["change"])
     def reactivate(self, request, queryset):
-        self._each(request, queryset, lambda a: services.account_reactivate(account=a), "Reactivated")
+        self._each(request, queryset, "Reactivated", lambda a: services.account_reactivate(account=a))
 
-    @admin.action(description="Run a health check now (1 unit each)")
+    @admin.action(description="Rest (no uploads for YOUTUBE_REST_HOURS)", permissions=["change"])
+    def rest(self, request, queryset):
+        self._each(request, queryset, "Resting", lambda a: services.account_rest(account=a))
+
+    @admin.action(description="End rest (uploads allowed again)", permissions=["change"])
+    def end_rest(self, request, queryset):
+        self._each(request, queryset, "Ended the rest of", lambda a: services.account_end_rest(account=a))
+
+    @admin.action(
+        description="Reset learned upload cap (the configured cap for active/reserve)", permissions=["change"]
+    )
+    def reset_upload_cap(self, request, queryset):
+        self._each(request, queryset, "Reset the upload cap of", lambda a: services.account_reset_upload_cap(account=a))
+
+    @admin.action(description="Run a health check now (1 unit each)", permissions=["change"])
     def run_health_check(self, request, queryset):
         for account in queryset.select_related("project"):
             row = services.account_health_check(account=account)
             level = messages.SUCCESS if row["ok"] else messages.WARNING
-            self.message_user(request, f"{row['email']}: {'ok' if row['ok'] else row['error']}", level)
+            self.message_user(request, f"{row['account']}: {'ok' if row['ok'] else row['error']}", level)
 
-    @admin.action(description="Reconnect (OAuth with Google)")
+    @admin.action(description="Reconnect (OAuth with Google)", permissions=["change"])
     def reconnect(self, request, queryset):
         if queryset.count() != 1:
             self.message_user(request, "Select exactly one account to reconnect.", messages.ERROR)
             return None
         account = queryset.select_related("project").get()
+        if account.owner_id is not None:
+            self.message_user(
+                request, f"{account} is a customer's own channel: only its owner can reconnect it.", messages.ERROR
+            )
+            return None
         try:
-            url = services.oauth_start(
-                email=account.email,
+            started = services.oauth_start(
+                context=staff_oauth_context(request),
+                login_hint=account.email or "",
                 is_reserve=account.is_reserve,
                 project=str(account.project_id) if account.project_id else None,
-                started_by=request.user,
                 return_to=reverse("admin:youtube_pool_youtubeaccount_changelist"),
             )
         except ApplicationError as exc:
             self.message_user(request, exc.message, messages.ERROR)
             return None
-        return HttpResponseRedirect(url)
+        return HttpResponseRedirect(started["authorization_url"])

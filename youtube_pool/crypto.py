@@ -16,7 +16,6 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 
-from .conf import setting
 from .exceptions import CredentialsEncryptionError
 
 logger = logging.getLogger(__name__)
@@ -25,7 +24,7 @@ _warned = False
 
 def _dev_key_allowed() -> bool:
     """Only the local and test settings allow it (CREDENTIALS_ALLOW_DEV_KEY); production never."""
-    return bool(setting("CREDENTIALS_ALLOW_DEV_KEY"))
+    return bool(settings.CREDENTIALS_ALLOW_DEV_KEY)
 
 
 def development_key() -> bytes:
@@ -38,7 +37,7 @@ def development_key() -> bytes:
 
 def get_fernet() -> MultiFernet:
     global _warned
-    keys = [k for k in (getattr(settings, "CREDENTIALS_ENCRYPTION_KEYS", None) or []) if k]
+    keys = [k for k in (settings.CREDENTIALS_ENCRYPTION_KEYS or []) if k]
     if keys:
         try:
             return MultiFernet([Fernet(k) for k in keys])

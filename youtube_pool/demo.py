@@ -3,6 +3,7 @@
 from django.db import transaction
 
 from . import crypto
+from .conf import upload_cap_default
 from .models import GoogleProject, YouTubeAccount
 
 SANDBOX_CLIENT_ID = "sandbox-demo.apps.googleusercontent.invalid"
@@ -28,7 +29,7 @@ def create_demo_data(*, staff, customer) -> str:
                     "channel_handle": f"@sandbox-channel-{number:02d}",
                     "is_reserve": reserve,
                     "is_sandbox": True,
-                    "daily_upload_cap": 2 if reserve else 5,
+                    "daily_upload_cap": upload_cap_default(is_reserve=reserve),
                 },
             )
             created += was_created

@@ -2,31 +2,18 @@
 
 from datetime import datetime
 
+from django.utils import timezone
+
 from ytempire.core.exceptions import ApplicationError, ServiceUnavailableError
 
 
 def _retry_after(next_reset_at: datetime) -> int:
-    from django.utils import timezone
-
     return max(1, int((next_reset_at - timezone.now()).total_seconds()))
 
 
 class YouTubePoolError(ApplicationError):
     status_code = 400
     default_message = "YouTube pool error"
-
-
-class PoolExhaustedError(ServiceUnavailableError):
-    """No account can take an upload until the next Pacific-midnight reset: wait, do not fail the video."""
-
-    default_message = "Every YouTube account or project is exhausted"
-
-    def __init__(self, message: str | None = None, *, next_reset_at: datetime):
-        self.next_reset_at = next_reset_at
-        super().__init__(
-            message or f"YouTube upload capacity exhausted until {next_reset_at.isoformat()}",
-            extra={"next_reset_at": next_reset_at.isoformat(), "retry_after": _retry_after(next_reset_at)},
-        )
 
 
 class QuotaExhaustedError(ServiceUnavailableError):
@@ -45,10 +32,25 @@ class QuotaExhaustedError(ServiceUnavailableError):
 
 
 class AccountUnavailableError(YouTubePoolError):
-    """The account cannot be used now (resting after uploadLimitExceeded, deactivated, no project)."""
+    """The account cannot take uploads until someone acts: it needs reconnecting, is deactivated,
+    or has no Google project. (A full or resting account raises the subclass AccountFullError.)"""
 
     status_code = 409
     default_message = "YouTube account unavailable"
+
+
+class AccountFullError(AccountUnavailableError):
+    """The account cannot take another upload before ``available_at``: the end of its rest, or the
+    next Pacific-midnight reset when today's cap is used (the later of the two when both apply)."""
+
+    default_message = "The YouTube account cannot take another upload now"
+
+    def __init__(self, message: str | None = None, *, available_at: datetime):
+        self.available_at = available_at
+        super().__init__(
+            message or f"The YouTube account can take uploads again at {available_at.isoformat()}",
+            extra={"available_at": available_at.isoformat(), "retry_after": _retry_after(available_at)},
+        )
 
 
 class UploadLimitExceededError(AccountUnavailableError):
@@ -57,6 +59,12 @@ class UploadLimitExceededError(AccountUnavailableError):
 
 class ReauthorizationRequiredError(AccountUnavailableError):
     default_message = "YouTube account needs reauthorisation"
+
+
+class ThumbnailMissingError(YouTubePoolError):
+    """The thumbnail file is not there: retrying thumbnails.set cannot help."""
+
+    default_message = "Thumbnail file not found"
 
 
 class YouTubeApiError(YouTubePoolError):
@@ -72,14 +80,24 @@ class YouTubeTransientError(ServiceUnavailableError):
     default_message = "YouTube API temporarily unavailable"
 
 
-class OAuthStateError(YouTubePoolError):
-    status_code = 400
-    default_message = "Invalid, expired or already used OAuth state"
-
-
 class OAuthError(YouTubePoolError):
+    """The connection was refused (by Google, or by the ownership rules). When the state was valid,
+    ``context`` and ``return_to`` are those recorded by oauth_start (so the caller can send the
+    browser back with the reason); otherwise ``context`` is None and ``return_to`` is ""."""
+
     status_code = 400
     default_message = "Google OAuth failed"
+
+    def __init__(self, message: str | None = None, *, context: dict | None = None, return_to: str = "", **kwargs):
+        self.context = context
+        self.return_to = return_to
+        super().__init__(message, **kwargs)
+
+
+class OAuthStateError(OAuthError):
+    """Unknown, expired or already used state: nothing is known about the flow (context is None)."""
+
+    default_message = "Invalid, expired or already used OAuth state"
 
 
 class CredentialsEncryptionError(ApplicationError):

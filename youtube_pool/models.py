@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from ytempire.core.models import BaseModel
 
@@ -21,7 +23,9 @@ class GoogleProject(BaseModel):
     units_used = models.PositiveIntegerField(default=0, editable=False)
     is_active = models.BooleanField(default=True)
     is_sandbox = models.BooleanField(default=False, help_text="Demo data: not a real Google project")
-    last_reset_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The last reset of the buckets; a new project starts "reset now", so the next reset is at the
+    # next Pacific midnight and never zeroes usage spent on its first day.
+    last_reset_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         db_table = "google_projects"
@@ -39,13 +43,25 @@ class GoogleProject(BaseModel):
 
 
 class YouTubeAccount(BaseModel):
-    """One of the pool's YouTube accounts (channels) used for uploads: 12 active + 3 reserve expected.
+    """One connected YouTube channel, identified by its YouTube channel id.
 
-    ``uploads_today`` counts upload slots handed out today against ``daily_upload_cap`` (5 active,
-    2 reserve, lowered when YouTube answers uploadLimitExceeded); counters move only through services."""
+    ``owner`` null: one of the platform's pool accounts (12 active + 3 reserve expected), connected by
+    staff. Otherwise the customer who connected their own channel: it is theirs alone, never part of
+    the pool. ``uploads_today`` counts upload slots booked today against ``daily_upload_cap`` (5
+    active, 2 reserve, lowered when YouTube answers uploadLimitExceeded); counters and state move
+    only through services."""
 
     project = models.ForeignKey(GoogleProject, on_delete=models.PROTECT, null=True, blank=True, related_name="accounts")
-    email = models.EmailField(max_length=255, unique=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="youtube_accounts",
+        help_text="Empty: the platform's pool. Otherwise the customer whose own channel this is.",
+    )
+    # Google does not tell us the email of a customer's connection: the channel id identifies an account.
+    email = models.EmailField(max_length=255, unique=True, null=True, blank=True)
     channel_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
     channel_handle = models.CharField(max_length=255, blank=True, default="")
     is_active = models.BooleanField(default=True)
@@ -72,7 +88,7 @@ class YouTubeAccount(BaseModel):
 
     class Meta:
         db_table = "youtube_accounts"
-        ordering = ["email"]
+        ordering = ["channel_handle", "channel_id"]
         indexes = [
             models.Index(fields=["is_active", "is_reserve"], name="yt_accounts_active_idx"),
             models.Index(fields=["-health_score"], name="yt_accounts_health_idx"),
@@ -89,4 +105,20 @@ class YouTubeAccount(BaseModel):
         ]
 
     def __str__(self) -> str:
-        return self.email
+        return self.label
+
+    def current_state(self, now=None) -> str:
+        """ "needs_reconnect" (its token no longer works), "deactivated" (out of service for another
+        reason), "resting" (rested_until in the future), else "ok". Reserve is reported separately."""
+        if self.needs_reauth:
+            return "needs_reconnect"
+        if not self.is_active:
+            return "deactivated"
+        if self.rested_until and self.rested_until > (now or timezone.now()):
+            return "resting"
+        return "ok"
+
+    @property
+    def label(self) -> str:
+        """How staff recognise the account: its handle, else its channel id, else its email."""
+        return self.channel_handle or self.channel_id or self.email or str(self.pk)

@@ -2,8 +2,8 @@ from django.urls import re_path
 
 from . import views
 
+# The OAuth callback, staff's authorize and the capacity page are publishing workflows (they bind
+# channels): they are served by videos.publishing. The pool serves only its SANDBOX consent page.
 urlpatterns = [
-    re_path(r"^youtube/oauth/authorize/?$", views.YouTubeOAuthAuthorizeView.as_view(), name="youtube-oauth-authorize"),
-    re_path(r"^youtube/oauth/callback/?$", views.YouTubeOAuthCallbackView.as_view(), name="youtube-oauth-callback"),
-    re_path(r"^youtube/capacity/?$", views.YouTubeCapacityView.as_view(), name="youtube-capacity"),
+    re_path(r"^youtube/sandbox/consent/?$", views.SandboxConsentView.as_view(), name="youtube-sandbox-consent"),
 ]

@@ -1,99 +1,35 @@
-from django.http import HttpResponseRedirect
-from django.utils.http import url_has_allowed_host_and_scheme
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status
-from rest_framework.permissions import AllowAny, IsAdminUser
-from rest_framework.response import Response
-from rest_framework.views import APIView
+"""The pool's one HTTP page: the SANDBOX consent screen, standing in for Google's when the project is
+a sandbox (``make run``). The OAuth callback, staff's authorize and the capacity page bind channels,
+so they are served by ``videos.publishing``."""
 
-from ytempire.core.openapi import error_responses
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.views import View
 
 from . import services
-from .serializers import (
-    CapacityOutputSerializer,
-    OAuthAuthorizeInputSerializer,
-    OAuthAuthorizeOutputSerializer,
-    OAuthCallbackInputSerializer,
-    OAuthCallbackOutputSerializer,
-)
+from .exceptions import OAuthStateError
 
 
-class YouTubeOAuthAuthorizeView(APIView):
-    """Staff: start connecting a YouTube account (redirects to Google's consent screen)."""
+class SandboxConsentView(View):
+    """SANDBOX stand-in for Google's consent screen (sandbox projects only, ``make run``): "Allow"
+    sends the browser to the OAuth callback with a signed sandbox code, "Deny" with
+    ``error=access_denied``. An unknown, expired or used state gets a 400 page."""
 
-    permission_classes = [IsAdminUser]
+    template_name = "youtube_pool/sandbox_consent.html"
+    http_method_names = ["get", "post"]
 
-    @extend_schema(
-        tags=["YouTube"],
-        operation_id="youtube_oauth_authorize",
-        parameters=[
-            OpenApiParameter("email", str, required=True, description="The Google account to connect (login_hint)"),
-            OpenApiParameter("is_reserve", bool, required=False, description="A reserve account (cap 2 a day)"),
-            OpenApiParameter("project", str, required=False, description="Google project id or name"),
-        ],
-        responses={
-            302: OpenApiResponse(OAuthAuthorizeOutputSerializer, description="Redirect to Google (Location)"),
-            **error_responses(400, 401, 403, 429),
-        },
-    )
     def get(self, request):
-        serializer = OAuthAuthorizeInputSerializer(data=request.query_params.dict())
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        url = services.oauth_start(
-            email=data["email"],
-            is_reserve=data["is_reserve"],
-            project=data.get("project") or None,
-            started_by=request.user,
-        )
-        response = Response({"authorization_url": url}, status=status.HTTP_302_FOUND)
-        response["Location"] = url
-        return response
+        state = request.GET.get("state", "")
+        try:
+            details = services.sandbox_consent_get(state=state)
+        except OAuthStateError as exc:
+            return render(request, self.template_name, {"error": exc.message}, status=400)
+        return render(request, self.template_name, {"state": state, **details})
 
-
-class YouTubeOAuthCallbackView(APIView):
-    """Google redirects the browser here; the single-use state (issued to staff) authorises it."""
-
-    permission_classes = [AllowAny]
-    authentication_classes: list = []
-
-    @extend_schema(
-        tags=["YouTube"],
-        operation_id="youtube_oauth_callback",
-        auth=[],
-        parameters=[
-            OpenApiParameter("state", str, required=True),
-            OpenApiParameter("code", str, required=False),
-            OpenApiParameter("error", str, required=False),
-        ],
-        responses={200: OAuthCallbackOutputSerializer, **error_responses(400, 409, 429, 503)},
-    )
-    def get(self, request):
-        serializer = OAuthCallbackInputSerializer(data=request.query_params.dict())
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        account, created, return_to = services.oauth_complete_with_redirect(
-            state=data["state"], code=data.get("code"), error=data.get("error")
-        )
-        if return_to and url_has_allowed_host_and_scheme(return_to, allowed_hosts={request.get_host()}):
-            return HttpResponseRedirect(return_to)
-        body = {
-            "detail": "YouTube account connected" if created else "YouTube account reconnected",
-            "created": created,
-            "account": account,
-        }
-        return Response(OAuthCallbackOutputSerializer(body).data)
-
-
-class YouTubeCapacityView(APIView):
-    """Staff: per project the buckets, per account uploads/cap/health/state, uploads still possible today."""
-
-    permission_classes = [IsAdminUser]
-
-    @extend_schema(
-        tags=["YouTube"],
-        operation_id="youtube_capacity",
-        responses={200: CapacityOutputSerializer, **error_responses(401, 403, 429)},
-    )
-    def get(self, request):
-        return Response(CapacityOutputSerializer(services.pool_capacity()).data)
+    def post(self, request):
+        state = request.POST.get("state", "")
+        try:
+            url = services.sandbox_consent_answer(state=state, allow=request.POST.get("decision") == "allow")
+        except OAuthStateError as exc:
+            return render(request, self.template_name, {"error": exc.message}, status=400)
+        return HttpResponseRedirect(url)

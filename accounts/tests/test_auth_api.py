@@ -7,6 +7,7 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import RefreshTokenFamily, User
+from accounts.services import user_deactivate, user_revoke_all_tokens
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -80,7 +81,19 @@ def test_register_applies_password_rules(api_client, password, needle):
     assert response.status_code == 400
     body = response.json()
     assert body["detail"] == "Invalid request parameters"
+    # Named after the field the user can fix, never "body".
+    assert {error["field"] for error in body["errors"]} == {"password"}, body
     assert any(needle in error["message"] for error in body["errors"]), body
+    assert not User.objects.exists()
+
+
+def test_register_refuses_numbers_for_text_fields(api_client):
+    response = api_client.post(
+        "/api/v1/auth/register", {"email": "n@example.com", "password": PASSWORD, "full_name": 7}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == [{"field": "full_name", "message": "Must be a string."}]
     assert not User.objects.exists()
 
 
@@ -112,7 +125,7 @@ def test_login_wrong_password_and_unknown_email_answer_alike(api_client, user):
     unknown = _login(api_client, "nobody@example.com", "not-the-password")
 
     assert wrong.status_code == unknown.status_code == 401
-    assert wrong.json() == unknown.json() == {"detail": "Incorrect email or password"}
+    assert wrong.json() == unknown.json() == {"detail": "Could not validate credentials", "code": "invalid_login"}
 
 
 def test_login_inactive_user_is_refused(api_client):
@@ -178,6 +191,7 @@ def test_reusing_a_rotated_refresh_token_revokes_the_family(api_client, user):
     reuse = _refresh(api_client, first["refresh_token"])
 
     assert reuse.status_code == 401
+    assert reuse.json() == {"detail": "Could not validate credentials", "code": "token_reused"}
     # The thief's and the victim's descendants are dead; another login's family is not.
     assert _refresh(api_client, second["refresh_token"]).status_code == 401
     assert _refresh(api_client, other_login["refresh_token"]).status_code == 200
@@ -199,10 +213,13 @@ def test_expired_tokens_are_refused(api_client, user):
     with time_machine.travel(timezone.now() + timedelta(minutes=31)):
         response = api_client.get("/api/v1/auth/me", **_bearer(tokens["access_token"]))
         assert response.status_code == 401
-        assert response.json() == {"detail": "Could not validate credentials"}
+        assert response.json() == {"detail": "Could not validate credentials", "code": "token_expired"}
+        assert response["WWW-Authenticate"] == 'Bearer realm="api"'
         assert _refresh(api_client, tokens["refresh_token"]).status_code == 200
     with time_machine.travel(timezone.now() + timedelta(days=7, minutes=1)):
-        assert _refresh(api_client, tokens["refresh_token"]).status_code == 401
+        expired = _refresh(api_client, tokens["refresh_token"])
+        assert expired.status_code == 401
+        assert expired.json() == {"detail": "Could not validate credentials", "code": "token_expired"}
 
 
 @pytest.mark.django_db(transaction=True)
@@ -266,7 +283,17 @@ def test_logout_refuses_someone_elses_token(api_client, user, other_user):
 def test_me_requires_authentication(api_client):
     response = api_client.get("/api/v1/auth/me")
     assert response.status_code == 401
-    assert response.json() == {"detail": "Could not validate credentials"}
+    assert response.json() == {"detail": "Could not validate credentials", "code": "not_authenticated"}
+
+
+@pytest.mark.parametrize(
+    ("token", "code"), [("not-a-jwt", "token_invalid"), ("eyJhbGciOiJIUzI1NiJ9.e30.x", "token_invalid")]
+)
+def test_a_bad_access_token_is_the_seed_401_with_its_reason(api_client, token, code):
+    response = api_client.get("/api/v1/auth/me", **_bearer(token))
+
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Could not validate credentials", "code": code}
 
 
 def test_me_patch_updates_only_the_profile(auth_client, user):
@@ -293,9 +320,12 @@ def test_password_change_revokes_old_access_and_refresh_tokens_at_once(api_clien
 
     assert response.status_code == 200
     fresh = response.json()
+    revoked = {"detail": "Could not validate credentials", "code": "token_revoked"}
     for token in (old, other_device):
-        assert api_client.get("/api/v1/auth/me", **_bearer(token["access_token"])).status_code == 401
-        assert _refresh(api_client, token["refresh_token"]).status_code == 401
+        me = api_client.get("/api/v1/auth/me", **_bearer(token["access_token"]))
+        assert (me.status_code, me.json()) == (401, revoked)
+        refresh = _refresh(api_client, token["refresh_token"])
+        assert (refresh.status_code, refresh.json()) == (401, revoked)
     assert api_client.get("/api/v1/auth/me", **_bearer(fresh["access_token"])).status_code == 200
     assert _login(api_client, user.email).status_code == 401
     assert _login(api_client, user.email, "a-brand-new-passphrase-7").status_code == 200
@@ -309,8 +339,16 @@ def test_password_change_checks_the_current_password_and_rules(auth_client, user
         "/api/v1/auth/password", {"current_password": DEFAULT_PASSWORD, "new_password": "short"}, format="json"
     )
 
-    assert wrong.status_code == weak.status_code == 400
+    too_long = auth_client.post(
+        "/api/v1/auth/password", {"current_password": DEFAULT_PASSWORD, "new_password": "x" * 129}, format="json"
+    )
+
+    assert wrong.status_code == weak.status_code == too_long.status_code == 400
     assert wrong.json()["errors"][0]["field"] == "current_password"
+    assert {e["field"] for e in weak.json()["errors"]} == {"new_password"}
+    assert too_long.json()["errors"] == [
+        {"field": "new_password", "message": "This password is too long. It must contain at most 128 characters."}
+    ]
     user.refresh_from_db()
     assert user.check_password(DEFAULT_PASSWORD)
 
@@ -324,3 +362,60 @@ def test_deactivating_a_user_kills_their_tokens(api_client, user):
 
     assert api_client.get("/api/v1/auth/me", **_bearer(tokens["access_token"])).status_code == 401
     assert _refresh(api_client, tokens["refresh_token"]).status_code == 401
+
+
+@pytest.mark.django_db
+def test_the_user_is_read_once_then_from_the_identity_cache_and_revocation_is_immediate(
+    user, auth_client, django_assert_num_queries
+):
+    with django_assert_num_queries(1):  # the first request reads the user
+        assert auth_client.get("/api/v1/auth/me").status_code == 200
+    with django_assert_num_queries(0):  # then the identity cache answers
+        assert auth_client.get("/api/v1/auth/me").status_code == 200
+
+    user_revoke_all_tokens(user=user, reason="test")
+
+    refused = auth_client.get("/api/v1/auth/me")
+    assert refused.status_code == 401 and refused.json()["code"] == "token_revoked"
+
+
+@pytest.mark.django_db
+def test_a_deactivated_user_is_refused_at_once_even_when_cached(user, auth_client):
+    assert auth_client.get("/api/v1/auth/me").status_code == 200  # cached now
+    user_deactivate(user=user, reason="test")
+    assert auth_client.get("/api/v1/auth/me").status_code == 401
+
+
+@pytest.mark.django_db
+def test_a_profile_change_is_seen_at_once(user, auth_client):
+    assert auth_client.get("/api/v1/auth/me").json()["full_name"] == user.full_name
+    auth_client.patch("/api/v1/auth/me", {"full_name": "Changed Name"}, format="json")
+    assert auth_client.get("/api/v1/auth/me").json()["full_name"] == "Changed Name"
+
+
+def test_a_verified_token_is_still_refused_once_expired_or_revoked(user, api_client):
+    """Each process verifies a token's signature once; expiry and revocation are checked every time."""
+    import time
+
+    from accounts.authentication import _VERIFIED
+    from accounts.services import user_revoke_all_tokens
+    from accounts.tokens import tokens_for
+
+    access = tokens_for(user)["access_token"]
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
+    assert api_client.get("/api/v1/auth/me").status_code == 200
+    assert access.encode() in _VERIFIED
+    assert api_client.get("/api/v1/auth/me").status_code == 200  # served from the verified tokens
+
+    token = _VERIFIED[access.encode()]
+    token.payload["exp"] = int(time.time()) - 1  # as if its lifetime had passed
+    response = api_client.get("/api/v1/auth/me")
+    assert response.status_code == 401
+    assert access.encode() not in _VERIFIED
+
+    fresh = tokens_for(user)["access_token"]
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {fresh}")
+    assert api_client.get("/api/v1/auth/me").status_code == 200
+    assert fresh.encode() in _VERIFIED
+    user_revoke_all_tokens(user=user, reason="test")  # a verified token is refused at once
+    assert api_client.get("/api/v1/auth/me").status_code == 401

@@ -1,4 +1,4 @@
-"""Budget days and months: the clock every cost counter is keyed by."""
+"""Budget days and months: the clock every cost counter is keyed by, and the configured limits."""
 
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -7,7 +7,21 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.utils import timezone
 
-MICROS = Decimal(1_000_000)
+from ytempire.core.money import from_micros, to_micros
+
+__all__ = [
+    "budget_date_for",
+    "budget_timezone",
+    "daily_budget",
+    "from_micros",
+    "month_start",
+    "monthly_budget",
+    "next_budget_day_start",
+    "next_month_start",
+    "to_micros",
+    "video_limit",
+    "warning_threshold",
+]
 
 
 def budget_timezone() -> ZoneInfo:
@@ -32,15 +46,6 @@ def next_budget_day_start(at: datetime | None = None) -> datetime:
     tz = budget_timezone()
     day = budget_date_for(at) + timedelta(days=1)
     return datetime.combine(day, time.min, tzinfo=tz)
-
-
-def to_micros(amount: Decimal) -> int:
-    """Dollars (Decimal, at most 4 places) to integer micro-dollars, exactly."""
-    return int((Decimal(amount) * MICROS).to_integral_exact())
-
-
-def from_micros(micros: int) -> Decimal:
-    return (Decimal(int(micros)) / MICROS).quantize(Decimal("0.0001"))
 
 
 def daily_budget() -> Decimal:

@@ -22,7 +22,9 @@ def staff_client(client, staff_user):
 @pytest.fixture
 def entries(committed):
     videos = [VideoFactory() for _ in range(3)]
-    return [committed(cost_record, video=v, service=s, amount=D("0.10")) for v in videos for s in ("openai", "tts")]
+    return [
+        committed(cost_record, video=v, service=s, amount=D("0.10")).entry for v in videos for s in ("openai", "tts")
+    ]
 
 
 def test_ledger_changelist_is_read_only_with_filters(staff_client, entries, django_assert_max_num_queries):

@@ -140,4 +140,71 @@ def test_estimate_endpoint(auth_client):
 def test_endpoints_need_authentication(api_client, path):
     response = api_client.get(f"/api/v1/costs/{path}")
     assert response.status_code == 401
-    assert response.json() == {"detail": "Could not validate credentials"}
+    assert response.json() == {"detail": "Could not validate credentials", "code": "not_authenticated"}
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "field"),
+    [
+        # Each was a 500: a week before 0001-01-02, the day after 9999-12-31, or the year 265.
+        ("daily", "to=0001-01-02", "to"),
+        ("daily", "from=9999-12-31", "from"),
+        ("daily", "to=9999-12-31", "to"),
+        ("daily", "from=0001-01-01", "from"),
+        ("summary", "date=0265-03-01", "date"),
+        ("summary", "date=9999-12-31", "date"),
+    ],
+)
+def test_dates_out_of_range_are_a_400_naming_the_parameter(auth_client, admin_client_api, path, query, field):
+    for client in (auth_client, admin_client_api):
+        response = client.get(f"/api/v1/costs/{path}?{query}")
+        assert response.status_code == 400, response.content
+        assert response.json() == {
+            "detail": "Invalid request parameters",
+            "errors": [{"field": field, "message": "Must be between 1970-01-01 and 2999-12-31."}],
+        }
+
+
+def test_daily_defaults_stay_within_the_supported_dates(auth_client):
+    late = auth_client.get("/api/v1/costs/daily?from=2999-12-30").json()
+    early = auth_client.get("/api/v1/costs/daily?to=1970-01-02").json()
+
+    assert (late["from"], late["to"]) == ("2999-12-30", "2999-12-31")
+    assert (early["from"], early["to"]) == ("1970-01-01", "1970-01-02")
+
+
+def test_video_ledger_money_is_numbers_and_metadata_is_the_public_part(auth_client, user, committed):
+    video = VideoFactory(channel__user=user)
+    committed(
+        cost_record,
+        video=video,
+        service="render",
+        amount=D("0.1000"),
+        metadata={"source": "n8n", "step": "render", "output": "/mnt/nvme/ytempire/video/x.mp4", "error": "boom"},
+    )
+
+    body = auth_client.get(f"/api/v1/costs/videos/{video.pk}").json()
+
+    assert body["total_cost"] == 0.1
+    assert body["cost_breakdown"] == {"render": 0.1}
+    assert body["items"][0]["amount"] == 0.1
+    assert body["items"][0]["metadata"] == {"source": "n8n", "step": "render"}
+    assert "/mnt/" not in str(body)
+
+
+def test_summary_bytes_are_the_serializers(auth_client, admin_client_api, user, spend, django_assert_num_queries):
+    """The summary is built as a plain dict (costs.serializers.cost_summary_data): the same bytes
+    as CostSummaryOutputSerializer rendered by DRF; a customer's ledger is read in one query."""
+    from rest_framework.renderers import JSONRenderer
+
+    from costs.selectors import cost_summary
+    from costs.serializers import CostSummaryOutputSerializer
+
+    auth_client.get("/api/v1/costs/summary")  # the user is in the identity cache from here on
+    with django_assert_num_queries(1):  # the ledger; the rate table is cached
+        mine = auth_client.get("/api/v1/costs/summary")
+    platform = admin_client_api.get("/api/v1/costs/summary")
+
+    assert mine.content == JSONRenderer().render(CostSummaryOutputSerializer(cost_summary(user=user)).data)
+    admin = platform.wsgi_request.user
+    assert platform.content == JSONRenderer().render(CostSummaryOutputSerializer(cost_summary(user=admin)).data)

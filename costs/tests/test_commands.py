@@ -14,9 +14,10 @@ from prometheus_client import REGISTRY
 from costs.models import Reservation, ReservationStatus, VideoCost
 from costs.services import cost_record, cost_release, cost_reserve, counters
 from costs.services.budget import budget_date_for, to_micros
-from costs.tasks import cost_expire_holds_task, cost_rebuild_counters_task, rebuild_counters_on_worker_ready
+from costs.tasks import cost_expire_holds_task, counters_rebuild_task, rebuild_counters_on_worker_ready
 from costs.tests.factories import VideoFactory
 from videos.models import Video
+from videos.spending import video_charge
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -89,7 +90,7 @@ def test_worker_ready_hook_and_tasks_rebuild_and_expire(ledger_with_holds, setti
     rebuild_counters_on_worker_ready()
     assert counters.read(counters.day_key(budget_date_for())).reserved == to_micros(D("0.45"))
     counters.delete_all()
-    assert cost_rebuild_counters_task.delay().get() == {"videos": 3, "holds": 3}
+    assert counters_rebuild_task.delay().get() == {"videos": 3, "holds": 3}
     later = timezone.now() + timedelta(seconds=settings.COST_RESERVATION_TTL_SECONDS + 1)
     with time_machine.travel(later, tick=False):  # the workers that took the holds died
         assert cost_expire_holds_task.delay().get() == 3
@@ -107,7 +108,8 @@ def test_metrics_histogram_gauge_and_refusals(video, committed):
     with pytest.raises(Exception, match="Cost limit exceeded"):
         cost_reserve(video=video, service="tts", amount=D("0.01"))
     assert value("cost_reservations_refused_total", {"reason": "video_limit"}) == refused_before + 1
-    committed(cost_record, video=video, service="tts", amount=D("3.00"), reservation=hold)  # -> cancelled
+    # Through the videos cost policy, which cancels the video at $3.00 (a final status is observed).
+    committed(video_charge, video=video, service="tts", amount=D("3.00"), reservation=hold)
     assert value("cost_per_video_dollars_count") == observed_before + 1
     assert value("cost_per_video_dollars_bucket", {"le": "3.0"}) == big_bucket_before + 1
     assert value("cost_daily_spend_dollars") >= 3.0

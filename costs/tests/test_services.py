@@ -8,13 +8,11 @@ import time_machine
 from django.utils import timezone
 
 from costs.models import LedgerIsAppendOnlyError, Reservation, ReservationStatus, ServiceRate, VideoCost
+from costs.selectors import cost_budget_paused, cost_budget_status
 from costs.services import (
     BudgetExceededError,
     CostLimitError,
     CostValidationError,
-    ReservationClosedError,
-    cost_budget_paused,
-    cost_budget_status,
     cost_correct,
     cost_expire_holds,
     cost_record,
@@ -25,7 +23,7 @@ from costs.services import (
     estimate_video_cost,
 )
 from costs.tests.factories import VideoFactory
-from videos.models import VideoEvent, VideoStatus
+from videos.models import VideoStatus
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -64,7 +62,9 @@ def test_estimate_is_an_upper_bound_per_level_and_follows_rate_edits():
     assert economy.total < standard.total < premium.total <= D("3.00")
     assert premium.breakdown["tts"] == D("1.80")  # 6k chars x $0.30
 
-    ServiceRate.objects.filter(service="tts", model="elevenlabs").update(price=D("0.2000"))
+    rate = ServiceRate.objects.get(service="tts", model="elevenlabs")
+    rate.price = D("0.2000")
+    rate.save()  # the admin saves the row: the cached rate table is dropped
     assert estimate_video_cost(level="premium").breakdown["tts"] == D("1.20")
 
 
@@ -79,9 +79,11 @@ def test_estimate_refuses_an_unknown_level():
 def test_record_settles_the_hold_and_projects_the_video(video, committed):
     hold = cost_reserve(video=video, service="openai", amount=D("0.50"))
     assert hold.status == ReservationStatus.OPEN
-    entry = committed(
+    recorded = committed(
         cost_record, video=video, service="openai", amount=D("0.3125"), reservation=hold, metadata={"tokens": 5}
     )
+    entry = recorded.entry
+    assert recorded.video_total == D("0.3125")
     committed(cost_record, video=video, service="tts", amount=D("0.10"))
 
     hold.refresh_from_db()
@@ -96,22 +98,28 @@ def test_record_settles_the_hold_and_projects_the_video(video, committed):
 
 def test_recording_the_same_reservation_twice_returns_the_first_row(video, committed):
     hold = cost_reserve(video=video, service="openai", amount=D("0.50"))
-    first = committed(cost_record, video=video, service="openai", amount=D("0.20"), reservation=hold)
-    again = committed(cost_record, video=video, service="openai", amount=D("0.20"), reservation=hold)
+    first = committed(cost_record, video=video, service="openai", amount=D("0.20"), reservation=hold).entry
+    again = committed(cost_record, video=video, service="openai", amount=D("0.20"), reservation=hold).entry
     assert again.pk == first.pk
     assert VideoCost.objects.count() == 1
 
 
-def test_release_gives_the_hold_back_and_a_released_hold_cannot_be_spent(video, committed):
+def test_release_gives_the_hold_back_and_money_spent_later_is_still_recorded(video, committed):
     hold = cost_reserve(video=video, service="tts", amount=D("2.00"))
     with pytest.raises(CostLimitError):
         cost_reserve(video=video, service="tts", amount=D("1.01"))
     committed(cost_release, reservation=hold)
     committed(cost_release, reservation=hold)  # idempotent
     assert counters.read(counters.video_key(video.pk)).reserved == 0
-    cost_reserve(video=video, service="tts", amount=D("3.00"))
-    with pytest.raises(ReservationClosedError):
-        committed(cost_record, video=video, service="tts", amount=D("1.00"), reservation=hold)
+    cost_reserve(video=video, service="tts", amount=D("1.00"))
+    # The vendor call that held it finished after the release (the video was stopped mid-call):
+    # the money was spent, so the ledger records it; the released hold stays released.
+    recorded = committed(cost_record, video=video, service="tts", amount=D("0.50"), reservation=hold)
+    assert recorded.entry.amount == D("0.50") and recorded.video_total == D("0.50")
+    hold.refresh_from_db()
+    assert hold.status == ReservationStatus.RELEASED
+    counter = counters.read(counters.video_key(video.pk))
+    assert (counter.recorded, counter.reserved) == (500_000, 1_000_000)
 
 
 @pytest.mark.parametrize(
@@ -138,19 +146,6 @@ def test_a_stopped_video_cannot_reserve(db):
         cost_reserve(video=video, service="openai", amount=D("0.01"))
 
 
-def test_exactly_the_limit_is_allowed_and_a_cent_more_is_not(video, committed):
-    """300 charges of $0.01 reach $3.00 exactly; the 301st reservation is refused."""
-    for _ in range(300):
-        hold = cost_reserve(video=video, service="openai", amount=D("0.01"))
-        committed(cost_record, video=video, service="openai", amount=D("0.01"), reservation=hold)
-    video.refresh_from_db()
-    assert video.total_cost == D("3.00")
-    with pytest.raises(CostLimitError):
-        cost_reserve(video=video, service="openai", amount=D("0.01"))
-    assert video.status == VideoStatus.CANCELLED
-    assert video.error_message == "Cost limit exceeded: $3.00"
-
-
 def test_a_refusal_is_whole_never_shrunk_to_the_headroom(video):
     cost_reserve(video=video, service="tts", amount=D("2.99"))
     with pytest.raises(CostLimitError) as refused:
@@ -162,44 +157,11 @@ def test_a_refusal_is_whole_never_shrunk_to_the_headroom(video):
     cost_reserve(video=video, service="tts", amount=D("0.01"))
 
 
-# --- warning and hard stop ------------------------------------------------------------------------
-
-
-def test_warning_switches_to_economy_once_and_the_limit_cancels_once(video, committed):
-    committed(cost_record, video=video, service="openai", amount=D("2.40"))
-    video.refresh_from_db()
-    assert video.optimization_level == "standard"
-
-    committed(cost_record, video=video, service="openai", amount=D("0.10"))  # reaches 2.50
-    committed(cost_record, video=video, service="openai", amount=D("0.10"))
-    video.refresh_from_db()
-    assert video.optimization_level == "economy"
-    assert "cost_warning_at" in video.metadata
-    switches = VideoEvent.objects.filter(video=video, data__optimization_level__to="economy")
-    assert switches.count() == 1
-
-    committed(cost_record, video=video, service="openai", amount=D("0.40"))  # 3.00
-    committed(cost_record, video=video, service="tts", amount=D("0.05"))  # a late charge still recorded
-    video.refresh_from_db()
-    assert video.status == VideoStatus.CANCELLED
-    assert video.error_message == "Cost limit exceeded: $3.00"
-    assert VideoEvent.objects.filter(video=video, to_status="cancelled").count() == 1
-    assert video.total_cost == D("3.05")
-
-
-def test_a_single_charge_past_both_thresholds_switches_and_stops_once(video, committed):
-    committed(cost_record, video=video, service="tts", amount=D("3.20"))
-    video.refresh_from_db()
-    assert video.optimization_level == "economy"
-    assert video.status == VideoStatus.CANCELLED
-    assert video.error_message == "Cost limit exceeded: $3.20"
-
-
 # --- corrections and append-only ---------------------------------------------------------------------
 
 
 def test_ledger_rows_cannot_be_changed_or_deleted(video, committed):
-    entry = committed(cost_record, video=video, service="openai", amount=D("0.10"))
+    entry = committed(cost_record, video=video, service="openai", amount=D("0.10")).entry
     entry.amount = D("0.01")
     with pytest.raises(LedgerIsAppendOnlyError):
         entry.save()
@@ -210,7 +172,7 @@ def test_ledger_rows_cannot_be_changed_or_deleted(video, committed):
 
 def test_a_correction_is_a_negative_row_with_a_reason(video, committed):
     hold = cost_reserve(video=video, service="openai", amount=D("0.40"))
-    entry = committed(cost_record, video=video, service="openai", amount=D("0.40"), reservation=hold)
+    entry = committed(cost_record, video=video, service="openai", amount=D("0.40"), reservation=hold).entry
     assert counters.read(counters.day_key(entry.budget_date)).recorded == 400_000
     with pytest.raises(CostValidationError):
         committed(cost_correct, entry=entry, reason=" ")
@@ -312,9 +274,9 @@ def test_demo_data_is_idempotent(db):
 
     staff, customer = UserFactory(is_staff=True), UserFactory()
     assert "no demo videos" in create_demo_data(staff=staff, customer=customer)
-    VideoFactory(channel__user=customer)
+    VideoFactory(channel__user=customer, status="published", metadata={"demo": True})
     first = create_demo_data(staff=staff, customer=customer)
     count = VideoCost.objects.count()
-    assert "demo ledger rows" in first and count == 8
+    assert "demo ledger rows" in first and count == 5  # one per step of a published video
     assert "already loaded" in create_demo_data(staff=staff, customer=customer)
     assert VideoCost.objects.count() == count

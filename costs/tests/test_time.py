@@ -7,9 +7,9 @@ import pytest
 import time_machine
 
 from costs.models import VideoCost
+from costs.selectors import cost_budget_status
 from costs.services import (
     budget_date_for,
-    cost_budget_status,
     cost_record,
     cost_reserve,
     counters,
@@ -26,7 +26,7 @@ AFTER_MIDNIGHT = datetime(2025, 4, 1, 0, 0, 0, 500000, tzinfo=UTC)
 def test_a_charge_at_the_last_millisecond_counts_for_that_day(video, committed):
     with time_machine.travel(LAST_MS, tick=False):
         hold = cost_reserve(video=video, service="openai", amount=D("0.20"))
-        entry = committed(cost_record, video=video, service="openai", amount=D("0.20"), reservation=hold)
+        entry = committed(cost_record, video=video, service="openai", amount=D("0.20"), reservation=hold).entry
     assert entry.budget_date == date(2025, 3, 31)
     assert counters.read(counters.day_key(date(2025, 3, 31))).recorded == 200_000
 
@@ -36,7 +36,7 @@ def test_a_hold_settled_after_midnight_stays_on_the_day_it_was_made(video, commi
         hold = cost_reserve(video=video, service="tts", amount=D("0.50"))
     with time_machine.travel(AFTER_MIDNIGHT, tick=False):
         other = cost_reserve(video=video, service="tts", amount=D("0.10"))  # a new hold: the new day
-        entry = committed(cost_record, video=video, service="tts", amount=D("0.40"), reservation=hold)
+        entry = committed(cost_record, video=video, service="tts", amount=D("0.40"), reservation=hold).entry
         status = cost_budget_status()
     assert entry.budget_date == date(2025, 3, 31) and entry.timestamp.date() == date(2025, 4, 1)
     assert other.budget_date == date(2025, 4, 1)

@@ -14,6 +14,9 @@ from .base import (
     TransientProviderError,
     VoiceResult,
 )
+from .render import N8NRenderProvider, SandboxRenderProvider
+from .script import OpenAIScriptProvider, SandboxScriptProvider, script_prompt_chars
+from .voice import ElevenLabsVoiceProvider, GoogleTTSVoiceProvider, SandboxVoiceProvider
 
 __all__ = [
     "PermanentProviderError",
@@ -24,6 +27,7 @@ __all__ = [
     "VoiceResult",
     "is_sandbox",
     "render_provider",
+    "script_prompt_chars",
     "script_provider",
     "voice_provider",
 ]
@@ -34,21 +38,15 @@ def is_sandbox() -> bool:
 
 
 def script_provider():
-    from .script import OpenAIScriptProvider, SandboxScriptProvider
-
     return SandboxScriptProvider() if is_sandbox() else OpenAIScriptProvider()
 
 
 def voice_provider(engine: str):
     """``engine`` is "elevenlabs" or "google" (chosen by the optimization level)."""
-    from .voice import ElevenLabsVoiceProvider, GoogleTTSVoiceProvider, SandboxVoiceProvider
-
     if is_sandbox():
         return SandboxVoiceProvider(engine=engine)
     return ElevenLabsVoiceProvider() if engine == "elevenlabs" else GoogleTTSVoiceProvider()
 
 
 def render_provider():
-    from .render import N8NRenderProvider, SandboxRenderProvider
-
     return SandboxRenderProvider() if is_sandbox() else N8NRenderProvider()

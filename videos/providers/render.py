@@ -11,6 +11,7 @@ from .base import PermanentProviderError, RenderAccepted, TransientProviderError
 
 TIMEOUT = (5, 30)
 N8N_API_KEY_HEADER = "X-N8N-API-KEY"
+MAX_EXECUTION_ID_LENGTH = 64  # n8n ids are short numbers; anything longer is not one
 
 
 def media_folder(kind: str) -> Path:
@@ -20,7 +21,16 @@ def media_folder(kind: str) -> Path:
 
 
 class N8NRenderProvider:
-    """POSTs the render request to the configured workflow; N8N answers later via the webhooks."""
+    """POSTs the render request to the configured workflow; N8N answers later via the webhooks.
+
+    The request is the pipeline's render payload (``video_id``, ``audio_path``, ``callbacks``...)
+    with the ``X-N8N-API-KEY`` header credential. The shipped workflow validates it (400 naming
+    what is missing) and answers at once from its "Accept request" node with the id of the
+    execution it started, ``{"executionId": "..."}``: the id staff look up in n8n. An answer
+    without one means the workflow in n8n is not the shipped one (e.g. a trigger that answers
+    "Workflow was started" before its execution exists): PermanentProviderError, so the
+    misconfiguration fails the first video loudly instead of recording renders nobody can trace.
+    """
 
     sandbox = False
 
@@ -38,12 +48,30 @@ class N8NRenderProvider:
                 provider="n8n",
                 status=response.status_code,
             )
-        try:
-            body = response.json()
-        except ValueError:
-            body = {}
-        execution = str(body.get("executionId") or body.get("execution_id") or "")
+        execution = execution_id_from(response)
         return RenderAccepted(execution_id=execution, extra={"status_code": response.status_code})
+
+
+def execution_id_from(response: requests.Response) -> str:
+    """The execution id in N8N's answer (``executionId``; ``execution_id`` accepted), or
+    PermanentProviderError naming what came back instead."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    raw = None
+    if isinstance(body, dict):
+        raw = body.get("executionId", body.get("execution_id"))
+    execution = str(raw).strip() if isinstance(raw, str | int) and not isinstance(raw, bool) else ""
+    if not execution or len(execution) > MAX_EXECUTION_ID_LENGTH or any(char.isspace() for char in execution):
+        raise PermanentProviderError(
+            f"N8N accepted the render but answered no execution id ({response.status_code}: "
+            f"{response.text[:200]!r}). The workflow must answer from its 'Accept request' node "
+            "(Respond to Webhook with the execution id): import webhooks/n8n/render_workflow.json.",
+            provider="n8n",
+            status=response.status_code,
+        )
+    return execution
 
 
 def placeholder_mp4() -> bytes:

@@ -33,6 +33,11 @@ def _user_prompt(*, niche: str, title: str, channel_settings: dict) -> str:
     )
 
 
+def script_prompt_chars(*, niche: str, title: str, channel_settings: dict) -> int:
+    """How long the script request's prompt is, in characters (an upper bound of its tokens)."""
+    return len(SYSTEM_PROMPT) + len(_user_prompt(niche=niche, title=title, channel_settings=channel_settings))
+
+
 def _client() -> openai.OpenAI:
     return openai.OpenAI(
         api_key=settings.OPENAI_API_KEY or "missing-key",

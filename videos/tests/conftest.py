@@ -5,6 +5,7 @@ import pytest
 
 from videos.tests.fakes import FakeN8N, FakeOpenAI, FakeTTS
 from webhooks.tests.conftest import N8N_SECRET, n8n_headers
+from youtube_pool.tests.conftest import fake_youtube  # noqa: F401  (the fake Google/YouTube server fixture)
 
 
 @pytest.fixture

@@ -3,9 +3,9 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
-from channels.models import Channel, ChannelStatus
+from channels.models import ChannelStatus
 from channels.tests.factories import ChannelFactory
-from costs.services import cost_record
+from costs.services import cost_record, cost_reserve
 from videos.models import Video, VideoStatus
 from videos.services import video_event_record
 from videos.tests.factories import VideoFactory
@@ -103,37 +103,62 @@ def test_video_admin_save_never_touches_the_status(staff_client):
     assert video.status == VideoStatus.PROCESSING
 
 
-def test_channel_admin_actions(staff_client, user):
+def test_staff_queue_a_video_through_the_same_rules_as_its_owner(staff_client, user):
+    """The "Queue a video" page (it replaced the channel action): counted against the owner's
+    limits, refused with a message for a channel that does not take videos."""
     channel = ChannelFactory(user=user)
     paused = ChannelFactory(user=user, status=ChannelStatus.PAUSED)
 
-    _action(staff_client, "/admin/channels/channel/", "disable_automation", [channel])
-    channel.refresh_from_db()
-    assert channel.automation_enabled is False
-    assert "disabled by staff" in channel.metadata["automation_paused_reason"]
+    page = staff_client.get(f"/admin/videos/video/queue/?channel={channel.pk}")
+    assert page.status_code == 200
 
-    _action(staff_client, "/admin/channels/channel/", "enable_automation", [channel])
-    channel.refresh_from_db()
-    assert channel.automation_enabled is True
+    queued = staff_client.post(
+        "/admin/videos/video/queue/",
+        {"channel": channel.pk, "title": "Staff pick", "optimization_level": "standard", "priority": 7},
+        follow=True,
+    )
+    video = Video.objects.get(channel=channel)
+    assert (video.status, video.priority, video.metadata["queued_by"]) == (VideoStatus.QUEUED, 7, "staff")
+    assert any("Queued" in str(m) for m in queued.context["messages"])
 
-    queued = _action(staff_client, "/admin/channels/channel/", "queue_video_now", [channel, paused])
-    assert Video.objects.filter(channel=channel, status=VideoStatus.QUEUED).count() == 1
+    refused = staff_client.post(
+        "/admin/videos/video/queue/",
+        {"channel": paused.pk, "title": "Nope", "optimization_level": "standard", "priority": 5},
+        follow=True,
+    )
     assert not Video.objects.filter(channel=paused).exists()
-    messages = [str(m) for m in queued.context["messages"]]
-    assert "Queued a video for 1 channel(s)." in messages
+    messages = [str(m) for m in refused.context["messages"]]
     assert any(m.startswith(f"{paused.name}: Channel is paused") for m in messages)
 
-    _action(staff_client, "/admin/channels/channel/", "archive_channels", [channel])
-    channel.refresh_from_db()
-    assert channel.status == ChannelStatus.ARCHIVED
-    assert Video.objects.get(channel=channel).status == VideoStatus.CANCELLED
+
+def test_admin_cancel_action_gives_the_holds_back(staff_client, django_capture_on_commit_callbacks):
+    video = VideoFactory(status=VideoStatus.PROCESSING)
+    hold = cost_reserve(video=video, service="tts", amount=Decimal("0.30"))
+    with django_capture_on_commit_callbacks(execute=True):
+        _action(staff_client, "/admin/videos/video/", "cancel_videos", [video])
+    video.refresh_from_db()
+    hold.refresh_from_db()
+    assert video.status == VideoStatus.CANCELLED
+    assert hold.status == "released"
 
 
-def test_channel_changelist_renders(staff_client, django_assert_max_num_queries):
-    ChannelFactory.create_batch(10)
+def test_staff_list_the_videos_waiting_for_a_connection(staff_client):
+    waiting = VideoFactory(
+        status=VideoStatus.READY,
+        metadata={
+            "pipeline": {
+                "wait": {
+                    "reason": "channel_not_connected",
+                    "until": "2030-01-01T00:00:00+00:00",
+                    "detail": "the channel is not connected to YouTube",
+                }
+            }
+        },
+    )
+    VideoFactory(status=VideoStatus.READY)
 
-    with django_assert_max_num_queries(12):
-        response = staff_client.get("/admin/channels/channel/?q=Channel")
+    page = staff_client.get("/admin/videos/video/?waiting_for=channel_not_connected")
 
-    assert response.status_code == 200
-    assert Channel.objects.count() == 10
+    assert page.status_code == 200
+    assert list(page.context["cl"].result_list) == [waiting]
+    assert "the channel is not connected to YouTube" in page.content.decode()

@@ -2,20 +2,23 @@
 real-worker end-to-end tests are in test_pipeline_worker.py)."""
 
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 import pytest
 import time_machine
+from django.db import connection
 from django.db.models import Sum
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from costs.models import Reservation, ServiceRate, VideoCost
-from costs.services import cost_record, cost_reserve
-from videos import pipeline
+from channels.tests.factories import ChannelFactory, bound_channel
+from costs.models import CostCalibration, Reservation, ServiceRate, VideoCost
+from costs.services import cost_record, cost_reserve, rate_table, tts_call_bound
 from videos.automation import automation_run
 from videos.models import Video, VideoStatus
-from videos.services import video_generate
-from videos.tasks import video_process_task
+from videos.pipeline import queue, recovery, runner, state
+from videos.services import video_generate, video_requeue
+from videos.tasks import step_start_task
 from videos.tests.factories import VideoFactory
 from youtube_pool.models import GoogleProject, YouTubeAccount
 from youtube_pool.services import next_reset_at, quota_reset_due
@@ -23,6 +26,7 @@ from youtube_pool.services import next_reset_at, quota_reset_due
 pytestmark = pytest.mark.django_db(transaction=True)
 
 S = VideoStatus
+D = Decimal
 
 
 @pytest.fixture
@@ -45,15 +49,26 @@ def sandbox_accounts(db):
     return make
 
 
+def _own_sandbox_account(name: str, *, cap: int = 5) -> YouTubeAccount:
+    """A sandbox account of its own (one YouTube channel) on a sandbox project."""
+    project, _ = GoogleProject.objects.get_or_create(
+        name="sandbox-channels", defaults={"client_id": "sandbox-channels.apps", "is_sandbox": True}
+    )
+    return YouTubeAccount.objects.create(
+        project=project, channel_id=f"UCOWN{name}", channel_handle=f"@{name}", is_sandbox=True, daily_upload_cap=cap
+    )
+
+
 @pytest.fixture
 def channel(user):
-    from channels.tests.factories import ChannelFactory
-
-    return ChannelFactory(user=user, status="active", niche="Astronomy", daily_video_limit=10)
+    """An active channel connected to its own (sandbox) YouTube channel."""
+    return bound_channel(
+        user=user, account=_own_sandbox_account("astronomy"), status="active", niche="Astronomy", daily_video_limit=10
+    )
 
 
 def _run(video: Video) -> Video:
-    video_process_task.delay(str(video.pk))
+    step_start_task.delay(str(video.pk))
     video.refresh_from_db()
     return video
 
@@ -116,13 +131,50 @@ def test_costs_follow_the_service_rates(user, channel, sandbox_accounts):
     assert script.amount == (Decimal(tokens) / 1000 * Decimal("0.002")).quantize(Decimal("0.0001"))
 
 
+def test_once_the_script_is_written_the_estimate_is_revised_from_it(user, channel, sandbox_accounts, settings):
+    settings.COST_ESTIMATE_MIN_SAMPLES = 1
+    settings.COST_ESTIMATE_MARGIN_PERCENT = 10
+    sandbox_accounts(1)
+    CostCalibration.objects.create(
+        level="standard",
+        service="rendering",
+        amount=D("0.2"),
+        samples=5,
+        per_1000_script_words=D("0.1334"),
+        word_samples=5,
+    )
+    video = VideoFactory(channel=channel, optimization_level="standard", estimated_cost=D("0.8000"))
+    video.metadata = {"estimate": {"openai": "0.24", "tts": "0.10", "rendering": "0.20"}}
+    video.save(update_fields=["metadata"])
+
+    video = _run(video)
+
+    assert video.status == S.PUBLISHED
+    words = video.metadata["pipeline"]["script"]["words"]
+    assert words == len(video.script.split()) > 0
+    spent_on_script = VideoCost.objects.get(video=video, service="openai").amount
+    revised = video.metadata["estimate_revised"]
+    assert revised["breakdown"]["openai"] == str(spent_on_script)
+    assert D(revised["breakdown"]["tts"]) == tts_call_bound(
+        engine="google", characters=len(video.script), rates=rate_table()
+    )
+    assert D(revised["breakdown"]["rendering"]) == (D("0.1334") * words / 1000 * D("1.1")).quantize(
+        D("0.0001"), rounding=ROUND_CEILING
+    )
+    assert revised["basis"]["rendering"] == "ledger_p95_per_word" and revised["basis"]["tts"] == "exact"
+    assert video.estimated_cost == D(revised["total"]) == sum(D(v) for v in revised["breakdown"].values())
+    assert video.metadata["estimate"]["openai"] == "0.24"  # the quote it was queued with is kept
+    event = video.events.get(data__step="script")
+    assert event.data["estimated_cost"] == revised["total"]
+
+
 def test_redelivered_steps_do_nothing_twice(user, channel, sandbox_accounts):
     sandbox_accounts(1)
     video = _run(VideoFactory(channel=channel))
     charges = VideoCost.objects.filter(video=video).count()
 
-    for step in pipeline.STEPS:
-        assert pipeline.pipeline_run_step(video_id=video.pk, step=step) is None
+    for step in state.STEPS:
+        assert runner.pipeline_run_step(video_id=video.pk, step=step) is None
 
     assert VideoCost.objects.filter(video=video).count() == charges
     video.refresh_from_db()
@@ -131,36 +183,40 @@ def test_redelivered_steps_do_nothing_twice(user, channel, sandbox_accounts):
 
 def test_a_locked_video_is_not_run_twice(channel):
     video = VideoFactory(channel=channel)
-    with pipeline.video_lock(video.pk):
-        assert pipeline.pipeline_run_step(video_id=video.pk, step="start") is None
+    with state.video_lock(video.pk):
+        assert runner.pipeline_run_step(video_id=video.pk, step="start") is None
     video.refresh_from_db()
     assert video.status == S.QUEUED
 
 
-def test_exhausted_pool_leaves_the_video_ready_until_the_reset(user, channel, sandbox_accounts):
-    (account,) = sandbox_accounts(1, cap=1)
+def test_a_full_channel_leaves_the_video_ready_until_the_reset_and_never_spills(user, channel, sandbox_accounts):
+    account = channel.youtube_account
+    YouTubeAccount.objects.filter(pk=account.pk).update(daily_upload_cap=1)
+    (other,) = sandbox_accounts(1, cap=5)  # another YouTube channel with room: never used for this channel
     first = _run(VideoFactory(channel=channel))
     second = _run(VideoFactory(channel=channel))
 
     assert first.status == S.PUBLISHED
     assert second.status == S.READY
     wait = second.metadata["pipeline"]["wait"]
-    assert wait["reason"] == "pool"
+    assert wait["reason"] == "channel_capacity"
     assert datetime.fromisoformat(wait["until"]) == next_reset_at()
-    assert second.events.filter(reason__startswith="waiting: YouTube pool").count() == 1
+    assert second.events.filter(reason__startswith="waiting: the channel's YouTube upload capacity").count() == 1
+    other.refresh_from_db()
+    assert other.uploads_today == 0
     # Polling before the reset changes nothing and records nothing new.
-    pipeline.pipeline_dispatch()
+    recovery.pipeline_dispatch()
     second.refresh_from_db()
     assert second.status == S.READY
 
     after_reset = next_reset_at() + timedelta(seconds=5)
     with time_machine.travel(after_reset, tick=False):
         quota_reset_due()
-        pipeline.pipeline_dispatch()
+        recovery.pipeline_dispatch()
 
     second.refresh_from_db()
     assert second.status == S.PUBLISHED
-    assert second.youtube_account_used_id == account.pk
+    assert first.youtube_account_used_id == second.youtube_account_used_id == account.pk
 
 
 def test_upload_waits_for_the_channel_upload_time(user, channel, sandbox_accounts):
@@ -172,7 +228,7 @@ def test_upload_waits_for_the_channel_upload_time(user, channel, sandbox_account
         assert video.status == S.READY
         assert video.metadata["pipeline"]["wait"]["until"] == "2026-03-03T18:30:00+00:00"
     with time_machine.travel(datetime(2026, 3, 3, 18, 31, tzinfo=UTC), tick=False):
-        pipeline.pipeline_dispatch()
+        recovery.pipeline_dispatch()
     video.refresh_from_db()
     assert video.status == S.PUBLISHED
 
@@ -189,7 +245,7 @@ def test_a_paused_budget_keeps_queued_videos_waiting_for_the_next_budget_day(cha
     assert video.metadata["pipeline"]["wait"]["reason"] == "budget"
     tomorrow = timezone.now() + timedelta(days=1)
     with time_machine.travel(tomorrow, tick=False):
-        pipeline.pipeline_dispatch()
+        recovery.pipeline_dispatch()
     video.refresh_from_db()
     assert video.status == S.PUBLISHED
 
@@ -198,14 +254,14 @@ def test_sweeper_finishes_a_video_whose_worker_died(user, channel, sandbox_accou
     """A worker died after the script step, holding a reservation it never settled."""
     sandbox_accounts(1)
     video = VideoFactory(channel=channel)
-    pipeline.pipeline_run_step(video_id=video.pk, step="start")
-    pipeline.pipeline_run_step(video_id=video.pk, step="script")
+    runner.pipeline_run_step(video_id=video.pk, step="start")
+    runner.pipeline_run_step(video_id=video.pk, step="script")
     video.refresh_from_db()
     orphan = cost_reserve(video=video, service="tts", amount=Decimal("0.10"), metadata={"step": "voice"})
 
     later = timezone.now() + timedelta(hours=1)
     with time_machine.travel(later, tick=False):
-        report = pipeline.pipeline_sweep()
+        report = recovery.pipeline_sweep()
 
     assert report["resumed"] == 1
     video.refresh_from_db()
@@ -267,13 +323,13 @@ def test_a_silent_render_is_retried_once_then_failed(channel, live_providers):
     start = timezone.now()
 
     with time_machine.travel(start + timedelta(minutes=11), tick=False):
-        assert pipeline.pipeline_sweep()["render_retried"] == 1
+        assert recovery.pipeline_sweep()["render_retried"] == 1
     assert len(live_providers.n8n.requests) == 2
     assert Reservation.objects.filter(video=video, status="open").count() == 2  # the retry's, not 4
     with time_machine.travel(start + timedelta(minutes=15), tick=False):
-        assert pipeline.pipeline_sweep() == {"render_retried": 0, "render_failed": 0, "resumed": 0}
+        assert recovery.pipeline_sweep() == {"render_retried": 0, "render_failed": 0, "resumed": 0}
     with time_machine.travel(start + timedelta(minutes=23), tick=False):
-        assert pipeline.pipeline_sweep()["render_failed"] == 1
+        assert recovery.pipeline_sweep()["render_failed"] == 1
 
     video.refresh_from_db()
     assert video.status == S.FAILED
@@ -281,6 +337,27 @@ def test_a_silent_render_is_retried_once_then_failed(channel, live_providers):
     assert len(live_providers.n8n.requests) == 2
     assert not Reservation.objects.filter(video=video, status="open").exists()
     assert video.events.filter(reason__startswith="render timed out").count() == 1
+
+
+def test_a_render_retry_whose_message_was_lost_is_enqueued_again(channel, live_providers):
+    """The sweeper marked the render timed out and enqueued it again, but that message never ran
+    (the worker was killed, the broker was down): once that too is stale, it is enqueued again
+    instead of waiting forever."""
+    video = _run(VideoFactory(channel=channel))
+    start = timezone.now()
+    retried_at = start + timedelta(minutes=11)
+    state.update_state(video.pk, step="render", timed_out=True, retried_at=retried_at.isoformat())
+
+    with time_machine.travel(retried_at + timedelta(minutes=5), tick=False):
+        assert recovery.pipeline_sweep()["render_retried"] == 0  # still in time to be picked up
+    with time_machine.travel(retried_at + timedelta(minutes=16), tick=False):
+        assert recovery.pipeline_sweep()["render_retried"] == 1
+
+    video.refresh_from_db()
+    render = video.metadata["pipeline"]["render"]
+    assert len(live_providers.n8n.requests) == 2
+    assert render["attempts"] == 2 and render["timed_out"] is False
+    assert video.events.filter(reason="render retry was not picked up; enqueued again").count() == 1
 
 
 def _price(service, model, price):
@@ -318,7 +395,8 @@ def test_reaching_the_hard_limit_cancels_and_stops_the_video(channel, live_provi
 
 
 def test_a_hold_over_the_limit_never_calls_the_vendor(channel, live_providers):
-    _price("openai", "gpt-4", Decimal("0.4000"))  # the script hold alone is $3.20
+    # The script hold (prompt + max_tokens, about 2.4k tokens) alone passes $3.00 at $1.50 per 1k.
+    _price("openai", "gpt-4", Decimal("1.5000"))
     video = _run(VideoFactory(channel=channel, optimization_level="standard"))
 
     assert video.status == S.CANCELLED
@@ -329,20 +407,27 @@ def test_a_hold_over_the_limit_never_calls_the_vendor(channel, live_providers):
 # --- automation ------------------------------------------------------------------------------
 
 
-def _automated_channels(owner, n, limit):
-    from channels.tests.factories import ChannelFactory
-
+def _automated_channels(owner, n, limit, caps=None, first=0):
+    """``n`` automated channels, each connected to its own sandbox account (upload cap from ``caps``)."""
+    caps = caps or [5] * n
     return [
-        ChannelFactory(user=owner, status="active", automation_enabled=True, daily_video_limit=limit, niche=f"n{i}")
+        bound_channel(
+            user=owner,
+            account=_own_sandbox_account(f"auto{first + i}", cap=caps[i]),
+            status="active",
+            automation_enabled=True,
+            daily_video_limit=limit,
+            niche=f"n{i}",
+        )
         for i in range(n)
     ]
 
 
-def test_automation_never_queues_past_the_pool_capacity(user, sandbox_accounts, django_capture_on_commit_callbacks):
-    sandbox_accounts(1, cap=4)
+def test_automation_never_queues_past_what_each_channel_can_publish(user, django_capture_on_commit_callbacks):
     user.daily_video_limit = 100
     user.save()
-    channels = _automated_channels(user, 3, limit=5)
+    channels = _automated_channels(user, 3, limit=5, caps=[2, 1, 1])
+    ChannelFactory(user=user, status="active", automation_enabled=True, daily_video_limit=5)  # not connected
     late = datetime.now(UTC).replace(hour=23, minute=50)
 
     with time_machine.travel(late, tick=False):
@@ -353,14 +438,12 @@ def test_automation_never_queues_past_the_pool_capacity(user, sandbox_accounts, 
 
     assert sum(len(p.queued) for p in plans) == 4
     assert again == []
-    for channel in channels:
-        assert channel.videos.count() <= 5
+    assert [channel.videos.count() for channel in channels] == [2, 1, 1]
     titles = list(Video.objects.values_list("title", flat=True))
     assert len(set(titles)) == len(titles)
 
 
-def test_automation_respects_channel_and_owner_limits_and_spreads_over_the_day(user, sandbox_accounts):
-    sandbox_accounts(5, cap=5)
+def test_automation_respects_channel_and_owner_limits_and_spreads_over_the_day(user):
     user.daily_video_limit = 6
     user.save()
     _automated_channels(user, 2, limit=4)
@@ -376,8 +459,23 @@ def test_automation_respects_channel_and_owner_limits_and_spreads_over_the_day(u
     assert max(c.videos.count() for c in user.channels.all()) <= 4
 
 
-def test_automation_queues_nothing_when_the_budget_is_paused(user, sandbox_accounts, settings):
-    sandbox_accounts(1)
+def test_the_automation_pass_reads_a_fixed_number_of_queries_whatever_the_channels(user, django_assert_num_queries):
+    """Planning never queries per channel (prices and estimates once per pass): 3 channels or 12,
+    the dry run costs the same queries."""
+    user.daily_video_limit = 1000
+    user.save()
+    _automated_channels(user, 3, limit=5)
+    late = datetime.now(UTC).replace(hour=23, minute=50)
+    with time_machine.travel(late, tick=False):
+        automation_run(dry_run=True)  # warm the per-process caches (calibrations)
+        with CaptureQueriesContext(connection) as few:
+            assert len(automation_run(dry_run=True)) == 3
+        _automated_channels(user, 9, limit=5, first=3)
+        with django_assert_num_queries(len(few)):
+            assert len(automation_run(dry_run=True)) == 12
+
+
+def test_automation_queues_nothing_when_the_budget_is_paused(user, settings):
     settings.DAILY_COST_BUDGET = Decimal("0.50")
     (channel,) = _automated_channels(user, 1, limit=5)
     spender = VideoFactory(channel=channel, status=S.PROCESSING)
@@ -388,11 +486,11 @@ def test_automation_queues_nothing_when_the_budget_is_paused(user, sandbox_accou
 
 
 def test_celery_priority_puts_urgent_videos_first():
-    assert pipeline.celery_priority(10) == 0
-    assert pipeline.celery_priority(5) == 5
-    assert pipeline.celery_priority(1) == 9
-    assert pipeline.STEP_QUEUES["render"] == "render"
-    assert pipeline.STEP_QUEUES["upload"] == "upload"
+    assert queue.celery_priority(10) == 0
+    assert queue.celery_priority(5) == 5
+    assert queue.celery_priority(1) == 9
+    assert queue.STEP_QUEUES["render"] == "render"
+    assert queue.STEP_QUEUES["upload"] == "upload"
 
 
 def test_a_failed_render_gives_back_its_holds(channel, live_providers, n8n_signer, api_client):
@@ -420,3 +518,41 @@ def test_cancelling_a_video_gives_back_its_open_holds(user, channel, live_provid
 
     assert response.status_code == 200, response.json()
     assert not Reservation.objects.filter(video=video, status="open").exists()
+
+
+def test_every_charge_fits_in_its_hold_and_the_holds_are_tight(user, channel):
+    """Holds bound the one call about to be made (not the whole video's worst case): no step spends
+    more than it held, and a standard video holds far less than the rate table's $0.59 estimate."""
+    video = _run(VideoFactory(channel=channel, optimization_level="standard"))
+    assert video.status == S.PUBLISHED
+
+    charged = VideoCost.objects.filter(video=video, reservation__isnull=False).select_related("reservation")
+    assert charged.count() == 3  # script, voice and upload charge their own holds; N8N reports the render's
+    for entry in charged:
+        assert entry.amount <= entry.reservation.amount, entry.service
+    holds = {r.service: r.amount for r in Reservation.objects.filter(video=video)}
+    tts = VideoCost.objects.get(video=video, service="tts").amount  # the exact characters, rounded
+    assert Decimal(0) <= holds["tts"] - tts <= Decimal("0.0001")  # the hold rounds up, the charge half-up
+    assert holds["openai"] < Decimal("0.10") and holds["upload"] == Decimal("0.0100")
+    assert sum(holds.values()) < Decimal("0.40")
+
+
+def test_a_retry_after_a_failed_render_requests_the_render_again_at_once(
+    channel, live_providers, n8n_signer, api_client
+):
+    video = _run(VideoFactory(channel=channel))
+    assert video.metadata["pipeline"]["render"]["attempts"] == 1
+    failed = n8n_signer.post(
+        api_client,
+        "/api/v1/webhooks/n8n/video-complete",
+        {"video_id": str(video.pk), "status": "failed", "error": "ffmpeg crashed"},
+    )
+    assert failed.status_code == 200
+    requests_before = len(live_providers.n8n.requests)
+
+    video_requeue(video=Video.objects.get(pk=video.pk), reason="retried by the owner")
+
+    video.refresh_from_db()
+    assert video.status == S.PROCESSING  # script and voice are kept; the render is requested again
+    assert len(live_providers.n8n.requests) == requests_before + 1
+    assert video.metadata["pipeline"]["render"]["attempts"] == 1

@@ -10,11 +10,14 @@ from celery.contrib.testing.worker import start_worker
 from django.db.models import Sum
 from rest_framework.test import APIClient
 
+from channels.tests.factories import bound_channel
 from costs.models import Reservation, VideoCost
 from videos.models import Video, VideoStatus
+from videos.pipeline.runner import pipeline_run_step
 from videos.services import video_generate
+from videos.tests.factories import VideoFactory
 from webhooks.tests.conftest import n8n_headers
-from youtube_pool.tests.conftest import connect_account, fake_youtube, make_project  # noqa: F401 (fixture)
+from youtube_pool.tests.conftest import connect_account, make_project
 from ytempire.celery import app
 from ytempire.core.testing import race
 
@@ -42,22 +45,25 @@ def celery_worker_live(settings):
 
 
 @pytest.fixture
-def youtube(fake_youtube, settings, user):  # noqa: F811 (the imported fixture)
-    """Two Google projects on the fake with two connected channels each."""
+def youtube(fake_youtube, settings, user):
+    """Two Google projects on the fake with two connected channels each; the first is ours."""
     projects = [make_project(fake_youtube, f"proj{i}") for i in range(2)]
-    for i, project in enumerate(projects):
-        for j in range(2):
-            connect_account(fake_youtube, project, f"yt{i}{j}@example.com")
+    fake_youtube.accounts = [
+        connect_account(fake_youtube, project, f"yt{i}{j}@example.com")
+        for i, project in enumerate(projects)
+        for j in range(2)
+    ]
     return fake_youtube
 
 
 @pytest.fixture
-def channel(user):
-    from channels.tests.factories import ChannelFactory
-
+def channel(user, youtube):
+    """An active channel connected to its own YouTube channel on the fake (the first account)."""
     user.daily_video_limit = 20
     user.save()
-    return ChannelFactory(user=user, status="active", niche="Oceanography", daily_video_limit=10)
+    return bound_channel(
+        user=user, account=youtube.accounts[0], status="active", niche="Oceanography", daily_video_limit=10
+    )
 
 
 def _wait_for(predicate, *, timeout: float = 60, what: str = "condition"):
@@ -143,7 +149,8 @@ def test_a_video_goes_from_queued_to_published_through_a_real_worker(
     assert video.status == S.PUBLISHED, video.error_message
     assert len(live_providers.openai.requests) == 3
     assert video.youtube_video_id and video.youtube_url.startswith("https://www.youtube.com/watch?v=")
-    uploaded = youtube.videos_of(video.youtube_account_used.channel_id)
+    assert video.youtube_account_used_id == channel.youtube_account_id
+    uploaded = youtube.videos_of(channel.youtube_channel_id)
     assert [v["id"] for v in uploaded] == [video.youtube_video_id]
     ledger = VideoCost.objects.filter(video=video)
     assert ledger.aggregate(total=Sum("amount"))["total"] == video.total_cost
@@ -160,13 +167,9 @@ def test_several_videos_and_a_permanent_failure_through_a_real_worker(
     workflow = N8NWorkflow(live_providers.n8n, tmp_path)
     videos = [video_generate(user=user, channel_id=channel.pk, title=f"Episode {i}") for i in range(3)]
     _drive(workflow, [v.pk for v in videos], until=lambda status: status == S.PUBLISHED)
-    assert (
-        sum(
-            len(youtube.videos_of(ch))
-            for ch in {v.youtube_account_used.channel_id for v in Video.objects.select_related("youtube_account_used")}
-        )
-        == 3
-    )
+    # Every one on the channel's own YouTube channel; none on the three other connected channels.
+    assert len(youtube.videos_of(channel.youtube_channel_id)) == 3
+    assert all(not youtube.videos_of(a.channel_id) for a in youtube.accounts[1:])
 
     live_providers.openai.fail_next(401)
     doomed = video_generate(user=user, channel_id=channel.pk, title="Never written")
@@ -180,10 +183,7 @@ def test_several_videos_and_a_permanent_failure_through_a_real_worker(
 def test_concurrent_deliveries_of_one_step_run_it_once(user, channel, live_providers):
     """The same step delivered to several worker threads at once (a redelivered message) is run
     by one of them: the per-video lock and the idempotent steps keep the charge single."""
-    from videos.tests.factories import VideoFactory
-
     video = VideoFactory(channel=channel, status=S.QUEUED)
-    from videos.pipeline import pipeline_run_step
 
     pipeline_run_step(video_id=video.pk, step="start")
 

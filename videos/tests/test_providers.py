@@ -1,5 +1,6 @@
 """The providers' real client code against local fake servers."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -8,7 +9,7 @@ from videos.providers import PermanentProviderError, TransientProviderError
 from videos.providers.render import N8NRenderProvider, SandboxRenderProvider
 from videos.providers.script import OpenAIScriptProvider, SandboxScriptProvider
 from videos.providers.voice import ElevenLabsVoiceProvider, GoogleTTSVoiceProvider, SandboxVoiceProvider
-from videos.tests.fakes import FakeN8N, FakeOpenAI, FakeTTS
+from videos.tests.fakes import FakeN8N, FakeOpenAI, FakeServer, FakeTTS
 
 
 @pytest.fixture
@@ -110,6 +111,114 @@ def test_n8n_render_sends_the_header_credential(fake_n8n, settings):
     settings.N8N_API_KEY = "wrong"
     with pytest.raises(PermanentProviderError):
         N8NRenderProvider().start(payload={"video_id": "abc"})
+
+
+class FakeRenderWorkflow(FakeServer):
+    """The render workflow's trigger as n8n answers it: the header credential, then ``answer``."""
+
+    def __init__(self, *, api_key: str, answer: tuple[int, object]):
+        super().__init__()
+        self.api_key = api_key
+        self.answer = answer
+
+    def route(self, record):
+        if record["headers"].get("x-n8n-api-key") != self.api_key:
+            return 403, {"code": 403, "message": "Authorization data is wrong!"}, "application/json"
+        status, body = self.answer
+        return status, body, "application/json"
+
+
+@pytest.fixture
+def render_workflow(settings):
+    """Start a fake trigger answering ``answer`` and point the N8N provider at it."""
+    servers = []
+
+    def start(answer):
+        server = FakeRenderWorkflow(api_key="n8n-key", answer=answer).start()
+        servers.append(server)
+        settings.N8N_RENDER_WORKFLOW_URL = f"{server.url}/webhook/ytempire-render"
+        settings.N8N_API_KEY = "n8n-key"
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+RENDER_PAYLOAD = {
+    "video_id": "6f1c2d9e-0000-4000-8000-000000000001",
+    "title": "Moons",
+    "script": "A script.",
+    "audio_path": "/media/audio/6f1c2d9e.mp3",
+    "callbacks": {
+        "progress": "http://api.test/api/v1/webhooks/n8n/progress",
+        "complete": "http://api.test/api/v1/webhooks/n8n/video-complete",
+        "cost_alert": "http://api.test/api/v1/webhooks/n8n/cost-alert",
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("answer", "execution_id"),
+    [
+        ({"executionId": "4711", "video_id": RENDER_PAYLOAD["video_id"], "status": "accepted"}, "4711"),
+        ({"executionId": 12}, "12"),
+        ({"execution_id": "abc-3"}, "abc-3"),
+    ],
+)
+def test_n8n_render_sends_the_payload_and_reads_the_execution_id(render_workflow, answer, execution_id):
+    workflow = render_workflow((200, answer))
+
+    accepted = N8NRenderProvider().start(payload=RENDER_PAYLOAD)
+
+    assert accepted.execution_id == execution_id and not accepted.sandbox
+    sent = workflow.requests[0]
+    assert sent["path"] == "/webhook/ytempire-render"
+    assert sent["headers"]["content-type"] == "application/json"
+    assert json.loads(sent["body"]) == RENDER_PAYLOAD  # callbacks and audio_path reach the workflow
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"message": "Workflow was started"},  # n8n's answer when the trigger responds "Immediately"
+        {"executionId": ""},
+        {"executionId": None},
+        {"executionId": "   "},
+        {"executionId": True},
+        {"executionId": "x" * 65},
+        [],
+        b"",
+        b"<html>Workflow was started</html>",
+    ],
+)
+def test_n8n_render_refuses_an_answer_without_an_execution_id(render_workflow, answer):
+    render_workflow((200, answer))
+
+    with pytest.raises(PermanentProviderError, match="answered no execution id") as refused:
+        N8NRenderProvider().start(payload=RENDER_PAYLOAD)
+
+    assert not refused.value.retryable
+    assert "render_workflow.json" in str(refused.value)
+
+
+def test_n8n_render_request_the_workflow_refuses_is_a_permanent_error_naming_the_problem(render_workflow):
+    problems = ["audio_path is required (the voice-over to render)", "callbacks.progress must be an http(s) URL"]
+    render_workflow((400, {"error": "invalid render request", "problems": problems}))
+
+    with pytest.raises(PermanentProviderError, match="audio_path is required") as refused:
+        N8NRenderProvider().start(payload={"video_id": RENDER_PAYLOAD["video_id"]})
+
+    assert refused.value.status == 400
+
+
+def test_n8n_that_cannot_sign_yet_is_a_transient_error(render_workflow):
+    """The workflow answers 503 while n8n lacks its signing set-up: retried, not failed."""
+    problems = ["YTEMPIRE_WEBHOOK_SIGNING_KEY is not set in the environment of n8n"]
+    render_workflow((503, {"error": "n8n cannot deliver signed callbacks", "problems": problems}))
+
+    with pytest.raises(TransientProviderError, match="YTEMPIRE_WEBHOOK_SIGNING_KEY"):
+        N8NRenderProvider().start(payload=RENDER_PAYLOAD)
 
 
 def test_sandbox_providers_work_offline_and_say_so(settings):

@@ -1,6 +1,7 @@
 import threading
 import uuid
 from datetime import timedelta
+from datetime import timezone as datetime_timezone
 from decimal import Decimal
 
 import pytest
@@ -12,6 +13,7 @@ from channels.models import ChannelStatus
 from channels.tests.factories import ChannelFactory
 from costs.services import estimate_video_cost
 from videos.models import Video, VideoEvent, VideoStatus
+from videos.services import video_event_record
 from videos.tests.factories import VideoFactory
 from ytempire.core.testing import race
 
@@ -330,6 +332,14 @@ def test_list_filters(auth_client, user):
         ("created_after=2025-02-01&created_before=2025-01-01", "created_after"),
         ("limit=0", "limit"),
         ("limit=101", "limit"),
+        # Typed parameters sent empty are not "no filter": the schema says what they must be.
+        ("status=", "status"),
+        ("channel_id=", "channel_id"),
+        ("created_after=", "created_after"),
+        ("page=", "page"),
+        ("limit=", "limit"),
+        # A parameter the list does not know is a typo to report, not a filter to ignore.
+        ("stauts=failed", "stauts"),
     ],
 )
 def test_invalid_list_parameters(auth_client, query, field):
@@ -337,6 +347,41 @@ def test_invalid_list_parameters(auth_client, query, field):
 
     assert response.status_code == 400
     assert [e["field"] for e in response.json()["errors"]] == [field]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "0265-03-01T13:26:00.893+16:13",  # was a 500: PostgreSQL refuses the +16:13 offset
+        "0001-01-01T00:00:00+05:00",  # overflows once converted to UTC
+        "9999-12-31T23:59:59-05:00",  # overflows the other way
+        "1969-12-31T23:59:59Z",
+        "3000-01-01T00:00:00Z",
+    ],
+)
+@pytest.mark.parametrize("name", ["created_after", "created_before"])
+def test_datetimes_out_of_range_are_a_400(auth_client, name, value):
+    response = auth_client.get(URL, {name: value})
+
+    assert response.status_code == 400, response.content
+    assert response.json() == {
+        "detail": "Invalid request parameters",
+        "errors": [{"field": name, "message": "Must be between 1970-01-01 and 2999-12-31."}],
+    }
+
+
+def test_datetimes_with_offsets_are_compared_in_utc(auth_client, user):
+    video = VideoFactory(channel=ChannelFactory(user=user))
+    created = video.created_at.astimezone(datetime_timezone(timedelta(hours=14)))
+
+    after = auth_client.get(URL, {"created_after": created.isoformat()}).json()
+    before = auth_client.get(URL, {"created_before": created.isoformat()}).json()
+
+    assert [item["id"] for item in after["items"]] == [str(video.pk)]
+    assert before["items"] == []
+    # In range as written, 1969 once in UTC: a plain UTC timestamp for PostgreSQL all the same.
+    assert auth_client.get(URL, {"created_after": "1970-01-01T00:00:00+05:00"}).json()["total"] == 1
+    assert auth_client.get(URL, {"created_before": "2026-01-01T00:00:00+16:13"}).status_code == 200
 
 
 def test_page_past_the_end_is_empty(auth_client, user):
@@ -351,10 +396,21 @@ def test_page_past_the_end_is_empty(auth_client, user):
 def test_list_query_count_is_constant(auth_client, user, count, django_assert_num_queries):
     VideoFactory.create_batch(count, channel=ChannelFactory(user=user))
 
-    with django_assert_num_queries(3):  # auth user + count + page
+    with django_assert_num_queries(2):  # auth user + page (a short page tells the total: no count)
         response = auth_client.get(f"{URL}?limit=100")
 
     assert len(response.json()["items"]) == count
+
+
+@pytest.mark.parametrize("count", [3, 12])
+def test_a_full_page_costs_the_count(auth_client, user, count, django_assert_num_queries):
+    channel = ChannelFactory(user=user)
+    VideoFactory.create_batch(count, channel=channel)
+
+    with django_assert_num_queries(3):  # auth user + page + count
+        body = auth_client.get(f"{URL}?channel_id={channel.pk}&limit=3").json()
+
+    assert (len(body["items"]), body["total"], body["pages"]) == (3, count, -(-count // 3))
 
 
 @pytest.mark.parametrize("events", [0, 6])
@@ -395,7 +451,137 @@ def test_detail_includes_the_history(auth_client, user):
 
     assert body["status"] == "cancelled"
     assert [(e["from_status"], e["to_status"]) for e in body["events"]] == [("", "queued"), ("queued", "cancelled")]
-    assert body["events"][1]["reason"] == "cancelled by user"
+    assert [(e["code"], e["message"]) for e in body["events"]] == [
+        ("queued", "Queued for production."),
+        ("cancelled_by_user", "Cancelled at your request."),
+    ]
+    assert body["events"][0]["data"] == {"estimated_cost": body["estimated_cost"], "optimization_level": "standard"}
+    assert body["events"][1]["data"] == {}  # who cancelled it stays with staff
+    assert "reason" not in body["events"][0]
+
+
+# --- what a customer sees ---------------------------------------------------------------
+
+
+def _failed_video_with_internals(user):
+    """A video as the pipeline leaves it after a failed upload: full detail, for staff."""
+    from videos.services import video_event_record
+
+    pool_account = uuid.uuid4()
+    video = VideoFactory(
+        channel=ChannelFactory(user=user),
+        status=VideoStatus.FAILED,
+        error_message="upload failed: HttpError 403 when requesting https://youtube.googleapis.com/upload "
+        "for pool-07@ytempire-pool.example (quotaExceeded) reading /mnt/nvme/ytempire/video/x.mp4",
+        video_path="/mnt/nvme/ytempire/video/x.mp4",
+        thumbnail_path="/tmp/render-123/thumb.png",
+        cost_breakdown={"openai": "0.3125", "render": "0.1000"},
+        metadata={
+            "pipeline": {"script": {"done": True}, "voice": {"done": True}, "render": {"done": True}},
+            "progress": {"step": "encoding /tmp/render-123", "percent": 100, "message": "ffmpeg -i /tmp/x"},
+            "duration_seconds": 61.5,
+        },
+    )
+    video_event_record(
+        video=video,
+        reason="render requested (attempt 1)",
+        data={"step": "render", "execution_id": "n8n-exec-991", "sandbox": False},
+    )
+    video_event_record(
+        video=video,
+        reason="n8n render completed",
+        data={"source": "n8n", "video_path": "/mnt/nvme/ytempire/video/x.mp4", "thumbnail_path": "/tmp/t.png"},
+    )
+    VideoEvent.objects.create(
+        video=video,
+        from_status="ready",
+        to_status="uploading",
+        reason="upload started",
+        data={"account_id": str(pool_account)},
+    )
+    VideoEvent.objects.create(
+        video=video,
+        from_status="uploading",
+        to_status="failed",
+        reason="pipeline failed",
+        data={"error": "HttpError 403 pool-07@ytempire-pool.example"},
+    )
+    return video, pool_account
+
+
+def test_a_customer_sees_codes_and_sentences_never_paths_accounts_or_provider_text(auth_client, user):
+    video, pool_account = _failed_video_with_internals(user)
+
+    detail = auth_client.get(f"{URL}/{video.pk}")
+    listed = auth_client.get(URL)
+
+    assert detail.status_code == listed.status_code == 200
+    body = detail.json()
+    assert (body["error_code"], body["error_message"]) == (
+        "upload_failed",
+        "Uploading to YouTube failed. You can retry the video.",
+    )
+    assert listed.json()["items"][0]["error_code"] == "upload_failed"  # the list and the detail agree
+    assert [e["code"] for e in body["events"]] == [
+        "render_requested",
+        "render_completed",
+        "upload_started",
+        "processing_failed",
+    ]
+    assert body["events"][0]["data"] == {"step": "render", "sandbox": False}
+    assert body["cost_breakdown"] == {"openai": 0.3125, "render": 0.1}
+    assert body["metadata"] == {"duration_seconds": 61.5, "progress": {"percent": 100}}
+    for response in (detail, listed):
+        text = response.content.decode()
+        for secret in ("/mnt/", "/tmp/", "@ytempire-pool", "HttpError", "n8n-exec-991", str(pool_account), "ffmpeg"):
+            assert secret not in text, secret
+
+
+@pytest.mark.parametrize(
+    ("error_message", "metadata", "code"),
+    [
+        ("Render timed out: no answer from N8N after 2 attempts", {}, "render_timeout"),
+        ("Cost limit exceeded: $3.00", {}, "cost_limit_exceeded"),
+        ("script failed: OpenAI refused the request (401)", {}, "script_failed"),
+        ("voice failed after 5 retries: ElevenLabs 503", {}, "voice_failed"),
+        (
+            "ffmpeg crashed at /tmp/x",
+            {"pipeline": {"script": {"done": True}, "voice": {"done": True}}},
+            "render_failed",
+        ),
+        ("anything", {"failure": {"code": "file_too_large"}}, "file_too_large"),
+        ("something nobody planned for", {}, "processing_failed"),
+    ],
+)
+def test_failures_map_to_stable_codes(auth_client, user, error_message, metadata, code):
+    video = VideoFactory(
+        channel=ChannelFactory(user=user), status=VideoStatus.FAILED, error_message=error_message, metadata=metadata
+    )
+
+    body = auth_client.get(f"{URL}/{video.pk}").json()
+
+    assert body["error_code"] == code
+    assert body["error_message"] and error_message not in body["error_message"]
+
+
+def test_a_video_that_did_not_fail_has_no_error(auth_client, user):
+    video = VideoFactory(channel=ChannelFactory(user=user), status=VideoStatus.PUBLISHED)
+
+    body = auth_client.get(f"{URL}/{video.pk}").json()
+
+    assert (body["error_code"], body["error_message"]) == (None, "")
+
+
+def test_money_is_a_number_with_at_most_four_decimals(auth_client, user):
+    channel = ChannelFactory(user=user)
+
+    created = auth_client.post(GENERATE, _payload(channel), format="json").json()
+    listed = auth_client.get(URL).json()["items"][0]
+    detail = auth_client.get(f"{URL}/{created['id']}").json()
+
+    for value in (created["estimated_cost"], listed["estimated_cost"], listed["total_cost"], detail["total_cost"]):
+        assert isinstance(value, int | float) and not isinstance(value, bool)
+        assert Decimal(str(value)) == Decimal(str(value)).quantize(Decimal("0.0001"))
 
 
 # --- ownership -------------------------------------------------------------------------
@@ -498,3 +684,21 @@ def test_generate_and_list_accept_paths_without_and_with_trailing_slash(auth_cli
     assert auth_client.post(GENERATE + "/", _payload(channel), format="json").status_code == 202
     assert auth_client.get(URL + "/").json()["total"] == 1
     assert auth_client.get(GENERATE).status_code == 405
+
+
+@pytest.mark.parametrize(
+    ("reason", "code"),
+    [
+        ("waiting: the channel is not connected to YouTube", "waiting_connection"),
+        ("waiting: the channel's YouTube connection needs to be renewed", "waiting_reconnection"),
+        ("waiting: the channel's YouTube upload capacity is used for now", "waiting_upload_capacity"),
+        ("waiting: the Google project's upload quota is used until the reset", "waiting_upload_capacity"),
+    ],
+)
+def test_publishing_waits_are_shown_as_their_own_codes(auth_client, user, reason, code):
+    video = VideoFactory(channel=ChannelFactory(user=user), status=VideoStatus.READY)
+    video_event_record(video=video, reason=reason, data={"until": "2030-01-01T00:00:00+00:00"})
+
+    events = auth_client.get(f"{URL}/{video.pk}").json()["events"]
+
+    assert events[-1]["code"] == code

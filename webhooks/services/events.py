@@ -1,4 +1,9 @@
-"""The delivery log and the idempotent receive step shared by every webhook source."""
+"""The delivery log and the idempotent receive step shared by every webhook source.
+
+``_event_row`` is the one place a WebhookEvent is built: every text it is given (ids, payload,
+response, error) is made storable there (NUL and unpaired surrogates become U+FFFD), so writing
+the log can never fail on what a sender put in a delivery.
+"""
 
 import logging
 from collections.abc import Callable
@@ -8,17 +13,29 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from prometheus_client import Counter
 from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from ytempire.core.exceptions import ApplicationError, ConflictError
 from ytempire.core.logging import redact
 
 from ..models import WebhookEvent, WebhookResult
+from ..storable import BODY_KEY, body_for_log, storable_json, storable_text
 
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[dict], dict]
 MAX_ERROR_CHARS = 2000
+# One count per logged delivery row (summed over the web processes in multiprocess mode).
+DELIVERIES = Counter(
+    "webhook_deliveries_total",
+    "Webhook deliveries logged, by source and result (processed, duplicate, rejected, failed)",
+    ["source", "result"],
+)
+
+
+def _count(event: WebhookEvent) -> None:
+    DELIVERIES.labels(source=event.source, result=event.result).inc()
 
 
 @dataclass(frozen=True)
@@ -39,7 +56,7 @@ def _error_text(exc: BaseException) -> str:
         text = f"Invalid body: {exc.messages}"
     else:
         text = f"{exc.__class__.__name__}: {exc}"
-    return redact(text)[:MAX_ERROR_CHARS]
+    return storable_text(redact(text))[:MAX_ERROR_CHARS]
 
 
 def _status_of(exc: BaseException) -> int:
@@ -50,6 +67,36 @@ def _status_of(exc: BaseException) -> int:
     return 500
 
 
+def _event_row(
+    *,
+    source: str,
+    event_id: str,
+    event_type: str,
+    result: str,
+    signature_valid: bool,
+    payload: Any = None,
+    response: dict | None = None,
+    status_code: int | None = None,
+    error: str = "",
+    body_bytes: int = 0,
+    processed_at=None,
+) -> WebhookEvent:
+    """Build (not save) a log row; see the module doc."""
+    return WebhookEvent(
+        source=source,
+        event_id=storable_text(event_id or "")[:255],
+        event_type=storable_text(event_type or "")[:100],
+        signature_valid=signature_valid,
+        payload=storable_json(payload if payload is not None else {}),
+        response=storable_json(response or {}),
+        result=result,
+        status_code=status_code,
+        error=storable_text(redact(error or ""))[:MAX_ERROR_CHARS],
+        body_bytes=body_bytes,
+        processed_at=processed_at,
+    )
+
+
 def webhook_log_refusal(
     *,
     source: str,
@@ -57,26 +104,37 @@ def webhook_log_refusal(
     status_code: int,
     event_id: str = "",
     event_type: str = "",
-    payload: Any = None,
-    body_bytes: int = 0,
+    body: bytes = b"",
+    body_bytes: int | None = None,
     signature_valid: bool = False,
 ) -> WebhookEvent:
-    """Log a delivery refused before any effect (bad signature, too large, malformed)."""
-    event = WebhookEvent(
+    """Log a delivery refused before any effect (bad signature, too large, unreadable body).
+
+    The row keeps a safe rendering of the body (``storable.body_for_log``): the JSON object as
+    sent when it can be stored as is, else the text with NUL shown as U+FFFD.
+    """
+    event = _event_row(
         source=source,
-        event_id=(event_id or "")[:255],
-        event_type=(event_type or "")[:100],
-        signature_valid=signature_valid,
-        payload=payload if isinstance(payload, dict) else ({} if payload is None else {"_body": payload}),
+        event_id=event_id,
+        event_type=event_type,
         result=WebhookResult.REJECTED,
+        signature_valid=signature_valid,
+        payload=body_for_log(body),
         status_code=status_code,
-        error=redact(error)[:MAX_ERROR_CHARS],
-        body_bytes=body_bytes,
+        error=error,
+        body_bytes=len(body) if body_bytes is None else body_bytes,
     )
     event.save()
+    _count(event)
     logger.warning(
         "webhook refused",
-        extra={"source": source, "event_type": event_type, "event_id": event_id, "status": status_code},
+        extra={
+            "source": source,
+            "event_type": event.event_type,
+            "event_id": event.event_id,
+            "status": status_code,
+            "error": event.error,
+        },
     )
     return event
 
@@ -93,7 +151,7 @@ def _run_once(*, event: WebhookEvent, handler: Handler) -> dict:
         event.signature_valid = True
         event.save()
         response = handler(event.payload)
-        event.response = response
+        event.response = storable_json(response)
         event.status_code = 200
         event.processed_at = timezone.now()
         event.error = ""
@@ -129,10 +187,11 @@ def webhook_receive(
       reason, and the exception propagates so the caller answers 4xx/5xx. The key stays free,
       so a corrected retry can still succeed.
     """
-    event = WebhookEvent(
+    event = _event_row(
         source=source,
-        event_id=event_id[:255],
-        event_type=event_type[:100],
+        event_id=event_id,
+        event_type=event_type,
+        result=WebhookResult.RECEIVED,
         signature_valid=True,
         payload=payload,
         body_bytes=body_bytes,
@@ -140,7 +199,7 @@ def webhook_receive(
     try:
         response = _run_once(event=event, handler=handler)
     except IntegrityError:
-        original = _original(source=source, event_id=event_id)
+        original = _original(source=source, event_id=event.event_id)
         if original is None:
             # Not our unique key: a genuine integrity problem inside the handler.
             error = ConflictError("Conflicting data; nothing was changed")
@@ -153,43 +212,46 @@ def webhook_receive(
             _log_failure(event=event, exc=error, status=409)
             raise error from None
         response = {**original.response, "duplicate": True}
-        duplicate = WebhookEvent(
+        duplicate = _event_row(
             source=source,
-            event_id=event_id[:255],
-            event_type=event_type[:100],
+            event_id=event_id,
+            event_type=event_type,
+            result=WebhookResult.DUPLICATE,
             signature_valid=True,
             payload=payload,
-            body_bytes=body_bytes,
-            result=WebhookResult.DUPLICATE,
             response=response,
             status_code=200,
+            body_bytes=body_bytes,
             processed_at=timezone.now(),
         )
         duplicate.save()
+        _count(duplicate)
         logger.info("webhook duplicate ignored", extra={"source": source, "event_id": event_id})
         return ReceiveOutcome(response=response, duplicate=True, event=duplicate)
     except Exception as exc:
         _log_failure(event=event, exc=exc, status=_status_of(exc))
         raise
+    _count(event)
     logger.info("webhook processed", extra={"source": source, "event_type": event_type, "event_id": event_id})
     return ReceiveOutcome(response=response, duplicate=False, event=event)
 
 
 def _log_failure(*, event: WebhookEvent, exc: BaseException, status: int) -> None:
     invalid_body = isinstance(exc, (DRFValidationError, DjangoValidationError))
-    failed = WebhookEvent(
+    failed = _event_row(
         source=event.source,
         event_id=event.event_id,
         event_type=event.event_type,
+        result=WebhookResult.REJECTED if invalid_body else WebhookResult.FAILED,
         signature_valid=True,
         payload=event.payload,
-        body_bytes=event.body_bytes,
-        result=WebhookResult.REJECTED if invalid_body else WebhookResult.FAILED,
         status_code=status,
         error=_error_text(exc),
+        body_bytes=event.body_bytes,
         processed_at=timezone.now(),
     )
     failed.save()
+    _count(failed)
     if status >= 500:
         logger.exception("webhook handler crashed", extra={"source": event.source, "event_id": event.event_id})
     else:
@@ -211,6 +273,8 @@ def webhook_reprocess(*, event: WebhookEvent, handler: Handler) -> WebhookEvent:
         raise ConflictError("Only deliveries with a valid signature can be re-processed")
     if not event.event_id:
         raise ConflictError("The delivery has no event id")
+    if isinstance(event.payload, dict) and set(event.payload) == {BODY_KEY}:
+        raise ConflictError("The delivery's body was refused as unreadable; only its text was kept")
     if WebhookEvent.objects.filter(
         source=event.source, event_id=event.event_id, result=WebhookResult.PROCESSED
     ).exists():
@@ -220,7 +284,7 @@ def webhook_reprocess(*, event: WebhookEvent, handler: Handler) -> WebhookEvent:
             locked = WebhookEvent.objects.select_for_update().get(pk=event.pk)
             locked.result = WebhookResult.PROCESSED
             locked.save(update_fields=["result", "updated_at"])
-            locked.response = handler(locked.payload)
+            locked.response = storable_json(handler(locked.payload))
             locked.status_code = 200
             locked.error = ""
             locked.processed_at = timezone.now()

@@ -1,42 +1,22 @@
 """Concurrent replays of one delivery id, with real threads against PostgreSQL."""
 
 import json
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from rest_framework.test import APIClient
 
+from billing.tests.stripe_events import stripe_event, subscription_obj
+from channels.tests.factories import ChannelFactory
 from costs.services import cost_video_total
 from videos.models import VideoEvent
 from webhooks.models import WebhookEvent, WebhookResult
-from webhooks.tests.conftest import N8N_PATHS, n8n_headers, stripe_event, subscription_obj
+from webhooks.tests.conftest import N8N_PATHS, n8n_headers
+from ytempire.core.testing import race
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 THREADS = 20
-
-
-def _hammer(send, count: int) -> list:
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def worker(index: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results[index] = send()
-        except Exception as exc:  # surfaced by the assertions below
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def test_twenty_concurrent_deliveries_of_one_id_have_exactly_one_effect(make_video):
@@ -57,7 +37,7 @@ def test_twenty_concurrent_deliveries_of_one_id_have_exactly_one_effect(make_vid
         )
         return response.status_code, response.json()
 
-    results = _hammer(send, THREADS)
+    results = race(send, THREADS)
 
     assert all(isinstance(r, tuple) for r in results), results
     assert [status for status, _ in results] == [200] * THREADS
@@ -74,8 +54,6 @@ def test_twenty_concurrent_deliveries_of_one_id_have_exactly_one_effect(make_vid
 
 
 def test_concurrent_stripe_deliveries_of_one_event_apply_once(stripe_post, user):
-    from channels.tests.factories import ChannelFactory
-
     ChannelFactory.create_batch(2, user=user)
     user.stripe_customer_id = "cus_storm"
     user.save(update_fields=["stripe_customer_id"])
@@ -85,7 +63,7 @@ def test_concurrent_stripe_deliveries_of_one_event_apply_once(stripe_post, user)
         event_id="evt_storm",
     )
 
-    results = _hammer(lambda: stripe_post(event, client=APIClient()).status_code, 10)
+    results = race(lambda: stripe_post(event, client=APIClient()).status_code, 10)
 
     assert results == [200] * 10
     user.refresh_from_db()

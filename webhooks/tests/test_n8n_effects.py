@@ -4,10 +4,14 @@ import json
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
-from costs.models import VideoCost
-from costs.services import cost_record, cost_video_total
+from costs.models import ReservationStatus, VideoCost
+from costs.selectors import cost_budget_status
+from costs.services import cost_record, cost_reserve, cost_video_total
 from videos.models import VideoEvent
+from videos.pipeline.state import update_state
+from videos.services import video_transition
 from webhooks.models import WebhookEvent, WebhookResult
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +41,7 @@ def test_completion_moves_processing_to_ready_with_assets_and_costs(n8n_post, ma
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["video_status"] == "ready" and body["costs_recorded"] == 2
-    assert body["total_cost"] == "0.5250" and body["duplicate"] is False
+    assert body["total_cost"] == 0.525 and body["duplicate"] is False  # money is a JSON number
     video.refresh_from_db()
     assert video.status == "ready"
     assert video.video_path.endswith(".mp4") and video.thumbnail_path.endswith(".jpg")
@@ -91,8 +95,6 @@ def test_completion_of_a_cancelled_video_is_409_and_records_nothing(n8n_post, ma
 
 def test_a_refused_delivery_does_not_burn_its_id(n8n_post, make_video):
     """A 409 rolls back the claim: the same id can succeed once the video is in a valid state."""
-    from videos.services import video_transition
-
     video = make_video(status="queued")
     payload = _complete(video)
     assert n8n_post("video-complete", payload, msg_id="msg_retry_me").status_code == 409
@@ -216,7 +218,7 @@ def test_cost_alert_within_limits_continues(n8n_post, make_video):
     assert response.status_code == 200
     body = response.json()
     assert (body["action"], body["reason"]) == ("CONTINUE", "within_limits")
-    assert body["current_cost"] == "0.5000" and body["remaining_budget"] == "2.5000"
+    assert (body["current_cost"], body["max_cost"], body["remaining_budget"]) == (0.5, 3.0, 2.5)
 
 
 def test_cost_alert_uses_the_ledger_when_it_is_higher_than_the_report(n8n_post, make_video):
@@ -225,7 +227,7 @@ def test_cost_alert_uses_the_ledger_when_it_is_higher_than_the_report(n8n_post, 
     response = n8n_post("cost-alert", {"video_id": str(video.pk), "current_cost": "0.10"})
     body = response.json()
     assert body["action"] == "CONTINUE" and body["reason"] == "warning_threshold_economy_mode"
-    assert body["current_cost"] == "2.6000"
+    assert body["current_cost"] == 2.6
     video.refresh_from_db()
     assert video.optimization_level == "economy"
 
@@ -249,16 +251,32 @@ def test_cost_alert_over_the_limit_stops_and_cancels_the_video(n8n_post, make_vi
     assert video.error_message == "Cost limit exceeded: $3.00"
 
 
-def test_cost_alert_when_the_budget_is_exhausted_stops_and_fails(n8n_post, make_video, settings):
+def test_cost_alert_when_the_budget_is_exhausted_stops_and_parks(
+    n8n_post, make_video, settings, django_capture_on_commit_callbacks
+):
+    """Issue 10: an exhausted budget parks the video until the next budget day (the same answer
+    as the pipeline's), it does not fail it: the render N8N runs is stopped and its holds given back."""
     settings.DAILY_COST_BUDGET = Decimal("1.00")
-    spender = make_video()
-    cost_record(video=spender, service="render", amount=Decimal("1.00"))
     video = make_video()
-    response = n8n_post("cost-alert", {"video_id": str(video.pk), "current_cost": "0.10"})
+    with django_capture_on_commit_callbacks(execute=True):
+        hold = cost_reserve(video=video, service="render", amount=Decimal("0.20"))
+        update_state(video.pk, step="render", requested_at=timezone.now().isoformat(), attempts=1, holds=[str(hold.pk)])
+        spender = make_video()
+        cost_record(video=spender, service="render", amount=Decimal("0.90"))
+    assert cost_budget_status().day_reserved == Decimal("0.2000")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = n8n_post("cost-alert", {"video_id": str(video.pk), "current_cost": "0.10"})
+
     body = response.json()
     assert (body["action"], body["reason"]) == ("STOP", "budget_exhausted")
     video.refresh_from_db()
-    assert video.status == "failed"
+    assert video.status == "processing"
+    assert video.metadata["pipeline"]["wait"]["reason"] == "budget"
+    assert video.metadata["pipeline"]["render"]["stopped"] is True
+    hold.refresh_from_db()
+    assert hold.status == ReservationStatus.RELEASED
+    assert cost_budget_status().day_reserved == Decimal("0")
 
 
 @pytest.mark.parametrize("status", ["cancelled", "failed", "published"])
@@ -275,6 +293,29 @@ def test_cost_alert_duplicate_returns_the_original_answer(n8n_post, make_video):
     second = n8n_post("cost-alert", {"video_id": str(video.pk), "current_cost": "0.01"}, msg_id="msg_alert")
     assert first.json()["action"] == second.json()["action"] == "STOP"
     assert second.json()["reason"] == "cost_exceeded" and second.json()["duplicate"] is True
+    # The stored answer is replayed with its money as numbers too, never as the stored strings.
+    assert first.json()["current_cost"] == second.json()["current_cost"] == 3.1
+    assert second.json()["remaining_budget"] == 0.0
+
+
+def test_cost_amounts_may_be_numbers_and_are_rounded_to_four_places(n8n_post, make_video):
+    video = make_video()
+    costs = [{"service": "render", "amount": 0.12345}, {"service": "tts", "amount": 1}]
+
+    response = n8n_post("video-complete", _complete(video, costs=costs))
+
+    assert response.status_code == 200, response.content
+    assert response.json()["total_cost"] == 1.1235  # 0.12345 rounds half-up to 0.1235
+
+
+@pytest.mark.parametrize("amount", [True, "1e3", "0x10", "NaN", [1], {"v": 1}, "1000000", 1000000, -0.01])
+def test_cost_amounts_that_are_not_money_are_400(n8n_post, make_video, amount):
+    video = make_video()
+
+    response = n8n_post("video-complete", _complete(video, costs=[{"service": "render", "amount": amount}]))
+
+    assert response.status_code == 400, response.content
+    assert response.json()["errors"][0]["field"].startswith("costs")
 
 
 def test_cost_alert_unknown_video_is_404(n8n_post, db):

@@ -1,6 +1,8 @@
 """OAuth credentials of accounts and projects (encrypted at rest) and the Google API client."""
 
 import datetime as dt
+import json
+from decimal import Decimal
 
 import google.oauth2.credentials
 import google_auth_httplib2
@@ -9,9 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 from googleapiclient.discovery import build
 from googleapiclient.http import build_http
+from googleapiclient.model import JsonModel
 
 from .. import crypto
-from ..conf import setting
 from ..exceptions import AccountUnavailableError, ReauthorizationRequiredError
 from ..models import GoogleProject, YouTubeAccount
 
@@ -33,24 +35,46 @@ def _aware(expiry: dt.datetime | None) -> dt.datetime | None:
     return expiry if timezone.is_aware(expiry) else expiry.replace(tzinfo=dt.UTC)
 
 
+def _granted_scopes(credentials: google.oauth2.credentials.Credentials) -> list[str]:
+    """What Google says the user granted (the token response's ``scope``: with granular consent a
+    user may refuse some), else what was requested, else the configured scopes."""
+    granted = getattr(credentials, "granted_scopes", None)
+    if isinstance(granted, str):
+        granted = granted.split()
+    return list(granted or credentials.scopes or settings.YOUTUBE_SCOPES)
+
+
 def credentials_to_payload(credentials: google.oauth2.credentials.Credentials) -> dict:
     """The secret part of the credentials; client id/secret live on the project, token URI in settings."""
     expiry = _aware(credentials.expiry)
     return {
         "token": credentials.token,
         "refresh_token": credentials.refresh_token,
-        "scopes": list(credentials.scopes or settings.YOUTUBE_SCOPES),
+        "scopes": _granted_scopes(credentials),
         "expiry": expiry.isoformat() if expiry else None,
     }
+
+
+def account_granted_scopes(account: YouTubeAccount) -> frozenset[str]:
+    """The scopes stored with the account's credentials (empty when it has none, e.g. a sandbox
+    account or a disconnected one). Never the token itself."""
+    if not account.credentials_encrypted:
+        return frozenset()
+    return frozenset(crypto.decrypt_json(account.credentials_encrypted).get("scopes") or ())
+
+
+def account_has_scope(account: YouTubeAccount, scope: str) -> bool:
+    """Whether the channel granted ``scope`` (e.g. conf.MONETARY_SCOPE for revenue reads)."""
+    return scope in account_granted_scopes(account)
 
 
 def account_credentials(account: YouTubeAccount) -> google.oauth2.credentials.Credentials:
     """google-auth Credentials for the account, refreshed by the client through GOOGLE_OAUTH_TOKEN_URI."""
     if account.project_id is None:
-        raise AccountUnavailableError(f"Account {account.email} has no Google project")
+        raise AccountUnavailableError(f"Account {account.label} has no Google project")
     payload = crypto.decrypt_json(account.credentials_encrypted)
     if not payload.get("refresh_token"):
-        raise ReauthorizationRequiredError(f"Account {account.email} has no stored refresh token")
+        raise ReauthorizationRequiredError(f"Account {account.label} has no stored refresh token")
     expiry = None
     if payload.get("expiry"):
         # google-auth compares expiry with a naive UTC clock.
@@ -94,9 +118,9 @@ def google_http():
     """An httplib2 transport with our timeout and, when settings.GOOGLE_CA_BUNDLE is set (a staging
     or test endpoint with its own certificate authority), that CA bundle."""
     http = build_http()  # drops 308 from redirect codes, as resumable uploads need
-    http.timeout = setting("YOUTUBE_HTTP_TIMEOUT_SECONDS")
-    if setting("GOOGLE_CA_BUNDLE"):
-        http.ca_certs = setting("GOOGLE_CA_BUNDLE")
+    http.timeout = settings.YOUTUBE_HTTP_TIMEOUT_SECONDS
+    if settings.GOOGLE_CA_BUNDLE:
+        http.ca_certs = settings.GOOGLE_CA_BUNDLE
     return http
 
 
@@ -109,7 +133,7 @@ def build_youtube(credentials):
     """The real google-api-python-client service, from the bundled discovery document (no fetch),
     pointed at settings.YOUTUBE_API_ENDPOINT when set (staging, tests)."""
     authed = google_auth_httplib2.AuthorizedHttp(credentials, http=google_http())
-    endpoint = getattr(settings, "YOUTUBE_API_ENDPOINT", "") or None
+    endpoint = settings.YOUTUBE_API_ENDPOINT or None
     return build(
         "youtube",
         "v3",
@@ -117,6 +141,35 @@ def build_youtube(credentials):
         client_options={"api_endpoint": endpoint} if endpoint else None,
         static_discovery=True,
         cache_discovery=False,
+    )
+
+
+class DecimalJsonModel(JsonModel):
+    """Google's JSON with every number that has a fraction read as ``Decimal``: revenue never
+    passes through a float on its way to the database."""
+
+    def deserialize(self, content):
+        if isinstance(content, bytes):
+            content = content.decode("utf-8")
+        body = json.loads(content, parse_float=Decimal)
+        if self._data_wrapper and isinstance(body, dict) and "data" in body:
+            body = body["data"]
+        return body
+
+
+def build_youtube_analytics(credentials):
+    """The YouTube Analytics API v2 client (reports.query) from the bundled discovery document,
+    pointed at settings.YOUTUBE_ANALYTICS_ENDPOINT when set (staging, tests); decimals as Decimal."""
+    authed = google_auth_httplib2.AuthorizedHttp(credentials, http=google_http())
+    endpoint = settings.YOUTUBE_ANALYTICS_ENDPOINT or None
+    return build(
+        "youtubeAnalytics",
+        "v2",
+        http=authed,
+        client_options={"api_endpoint": endpoint} if endpoint else None,
+        static_discovery=True,
+        cache_discovery=False,
+        model=DecimalJsonModel(),
     )
 
 

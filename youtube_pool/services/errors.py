@@ -11,6 +11,13 @@ from googleapiclient.errors import HttpError
 
 from ytempire.core.exceptions import ApplicationError
 
+from ..exceptions import (
+    QuotaExhaustedError,
+    ReauthorizationRequiredError,
+    UploadLimitExceededError,
+    YouTubeTransientError,
+)
+
 
 class ErrorKind(StrEnum):
     QUOTA = "quota"  # quotaExceeded / dailyLimitExceeded: the project's bucket is spent until reset
@@ -60,13 +67,6 @@ def _refresh_error_code(exc: auth_exceptions.RefreshError) -> str:
 
 
 def classify_error(exc: BaseException | None) -> ErrorKind:
-    from ..exceptions import (
-        QuotaExhaustedError,
-        ReauthorizationRequiredError,
-        UploadLimitExceededError,
-        YouTubeTransientError,
-    )
-
     if exc is None:
         return ErrorKind.UNKNOWN
     if isinstance(exc, ApplicationError):

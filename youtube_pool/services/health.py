@@ -3,15 +3,17 @@
 import datetime as dt
 import logging
 
+from django.conf import settings
 from django.utils import timezone
 
 from ytempire.core.exceptions import ApplicationError
 
-from ..conf import setting
 from ..models import YouTubeAccount
+from .api import youtube_execute
 from .credentials import account_credentials, account_refresh_credentials, account_store_credentials
 from .pool import account_record_result
-from .quota import quota_reset_due, youtube_execute
+from .quota import quota_reset_due, to_application_error
+from .state import accounts_end_expired_rests
 
 logger = logging.getLogger(__name__)
 
@@ -24,8 +26,6 @@ def account_refresh_token(*, account: YouTubeAccount) -> YouTubeAccount:
         account_refresh_credentials(credentials)
     except Exception as exc:
         account_record_result(account=account, success=False, error=exc)
-        from .quota import to_application_error
-
         raise to_application_error(exc, project=account.project) from exc
     return account_store_credentials(account=account, credentials=credentials)
 
@@ -35,8 +35,8 @@ def account_health_check(*, account: YouTubeAccount) -> dict:
     the result moves the health score (account_record_result). Returns a report row."""
     account = YouTubeAccount.objects.select_related("project").get(pk=account.pk)
     now = timezone.now()
-    window = dt.timedelta(seconds=int(setting("YOUTUBE_TOKEN_REFRESH_WINDOW_SECONDS")))
-    row = {"email": account.email, "refreshed": False, "ok": False, "error": ""}
+    window = dt.timedelta(seconds=int(settings.YOUTUBE_TOKEN_REFRESH_WINDOW_SECONDS))
+    row = {"account": account.label, "refreshed": False, "ok": False, "error": ""}
     if account.is_sandbox:
         YouTubeAccount.objects.filter(pk=account.pk).update(last_health_check_at=now)
         row.update(ok=True, error="sandbox: not checked")
@@ -59,17 +59,22 @@ def account_health_check(*, account: YouTubeAccount) -> dict:
 
 
 def accounts_health_sweep() -> dict:
-    """Every 30 minutes: the quota reset if one was missed, then a health check of each active account."""
+    """Every 30 minutes: the quota reset if one is due (never mid-day), the end of rests that have
+    run out (announced, so waiting videos go on), then a health check of each active account."""
     reset = quota_reset_due()
+    rests_ended = accounts_end_expired_rests()
     rows = [
         account_health_check(account=account)
-        for account in YouTubeAccount.objects.filter(is_active=True, project__isnull=False).order_by("email")
+        for account in YouTubeAccount.objects.filter(is_active=True, project__isnull=False).order_by(
+            "channel_handle", "id"
+        )
     ]
     summary = {
         "checked": len(rows),
         "ok": sum(1 for r in rows if r["ok"]),
         "refreshed": sum(1 for r in rows if r["refreshed"]),
         "late_reset_projects": reset.projects,
+        "rests_ended": rests_ended,
         "accounts": rows,
     }
     logger.info("YouTube health sweep", extra={k: v for k, v in summary.items() if k != "accounts"})

@@ -1,5 +1,5 @@
 """Per-project quota metering. Every YouTube API call goes through ``metered_call`` (or
-``youtube_execute`` built on it): the call's cost is reserved on the project's bucket with one
+``youtube_execute`` built on it, in ``api.py``): the call's cost is reserved on the project's bucket with one
 conditional UPDATE (``used + cost <= limit``), so a project never passes its limit whatever the
 number of workers; an invalid call keeps its minimum cost; Google's quotaExceeded marks the
 bucket spent until the Pacific-midnight reset."""
@@ -8,18 +8,24 @@ import contextlib
 import datetime as dt
 import logging
 import random
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.db.models.functions import Greatest
 from django.utils import timezone
 from googleapiclient.errors import HttpError
 
-from ..conf import MINIMUM_CALL_COST, method_cost, pacific_tz, setting
-from ..exceptions import QuotaExhaustedError, ReauthorizationRequiredError, YouTubeApiError, YouTubeTransientError
+from ..conf import MINIMUM_CALL_COST, method_cost, next_reset_at, pacific_day_start
+from ..exceptions import (
+    QuotaExhaustedError,
+    ReauthorizationRequiredError,
+    UploadLimitExceededError,
+    YouTubeApiError,
+    YouTubeTransientError,
+)
 from ..models import GoogleProject, YouTubeAccount
 from .errors import RETRIABLE, ErrorKind, classify_error, describe_error
 
@@ -27,19 +33,6 @@ logger = logging.getLogger(__name__)
 
 USED_FIELD = {"uploads": "uploads_used", "searches": "searches_used", "units": "units_used"}
 LIMIT_FIELD = {"uploads": "upload_limit", "searches": "search_limit", "units": "units_limit"}
-
-
-# --- Pacific days -------------------------------------------------------------------------------
-def pacific_day_start(now: dt.datetime | None = None) -> dt.datetime:
-    """The last midnight in America/Los_Angeles (follows daylight saving)."""
-    local = (now or timezone.now()).astimezone(pacific_tz())
-    return dt.datetime.combine(local.date(), dt.time(0), tzinfo=pacific_tz())
-
-
-def next_reset_at(now: dt.datetime | None = None) -> dt.datetime:
-    """The next midnight in America/Los_Angeles, as an aware datetime (23 or 25 hours away on DST days)."""
-    local = (now or timezone.now()).astimezone(pacific_tz())
-    return dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(0), tzinfo=pacific_tz())
 
 
 # --- Reservations -------------------------------------------------------------------------------
@@ -124,8 +117,8 @@ def metered_call(
 
 def backoff_seconds(attempt: int) -> float:
     """Exponential backoff with jitter: base * 2**attempt, capped, times a random factor in [0.5, 1.5)."""
-    base = float(setting("YOUTUBE_RETRY_BASE_SECONDS"))
-    delay = min(float(setting("YOUTUBE_RETRY_MAX_SECONDS")), base * (2**attempt))
+    base = float(settings.YOUTUBE_RETRY_BASE_SECONDS)
+    delay = min(float(settings.YOUTUBE_RETRY_MAX_SECONDS), base * (2**attempt))
     return delay * (0.5 + random.random())
 
 
@@ -141,55 +134,12 @@ def to_application_error(exc: BaseException, *, project: GoogleProject | None = 
             next_reset_at=next_reset_at(),
         )
     if kind == ErrorKind.UPLOAD_LIMIT:
-        from ..exceptions import UploadLimitExceededError
-
         return UploadLimitExceededError(f"YouTube upload limit exceeded ({detail})")
     if kind == ErrorKind.REAUTH:
         return ReauthorizationRequiredError(f"YouTube account needs reauthorisation ({detail})")
     if kind in RETRIABLE:
         return YouTubeTransientError(f"YouTube temporarily unavailable ({detail})")
     return YouTubeApiError(f"YouTube API error ({detail})")
-
-
-def youtube_execute(
-    *,
-    account: YouTubeAccount,
-    method: str,
-    build_request: Callable,
-    record_result: bool = True,
-) -> dict:
-    """Run one (non-upload) API call for ``account``: metered on its project, retried with backoff
-    and jitter on rate limits, 5xx and transport errors (each attempt is a call and is metered),
-    refreshed tokens persisted. Failures are recorded on the account and raised as ApplicationErrors."""
-    from .credentials import account_credentials, account_persist_if_refreshed, build_youtube
-    from .pool import account_record_result
-
-    project = account.project
-    credentials = account_credentials(account)
-    token_before = credentials.token
-    youtube = build_youtube(credentials)
-    attempts = int(setting("YOUTUBE_RETRY_MAX_ATTEMPTS"))
-    try:
-        for attempt in range(attempts):
-            try:
-                with metered_call(project=project, method=method, account=account):
-                    response = build_request(youtube).execute()
-                break
-            except QuotaExhaustedError:
-                raise
-            except Exception as exc:
-                kind = classify_error(exc)
-                if kind in RETRIABLE and attempt + 1 < attempts:
-                    time.sleep(backoff_seconds(attempt))
-                    continue
-                error = to_application_error(exc, project=project, bucket=method_cost(method)[0])
-                error.__cause__ = exc
-                if record_result:
-                    account_record_result(account=account, success=False, error=error)
-                raise error from exc
-    finally:
-        account_persist_if_refreshed(account=account, credentials=credentials, token_before=token_before)
-    return response
 
 
 # --- Daily reset --------------------------------------------------------------------------------
@@ -202,12 +152,13 @@ class ResetReport:
 
 
 def quota_reset_due(*, now: dt.datetime | None = None, dry_run: bool = False, force: bool = False) -> ResetReport:
-    """Zero the buckets of projects and the daily counters of accounts not yet reset since the last
-    Pacific midnight. Idempotent: a late or repeated run in the same Pacific day resets nothing,
-    so usage recorded after midnight is never erased. ``force`` resets everything now (admin)."""
+    """Zero the buckets of projects and the daily counters of accounts last reset before the start
+    of the current Pacific day. A reset happens once per Pacific day boundary, never mid-day: a row
+    reset (or created) since the last Pacific midnight is left alone, so a late, repeated or
+    30-minute-sweep run never erases usage recorded today. ``force`` resets everything now (admin)."""
     now = now or timezone.now()
     day_start = pacific_day_start(now)
-    stale = Q() if force else (Q(last_reset_at__isnull=True) | Q(last_reset_at__lt=day_start))
+    stale = Q() if force else Q(last_reset_at__lt=day_start)
     projects = GoogleProject.objects.filter(stale)
     accounts = YouTubeAccount.objects.filter(stale)
     if dry_run:

@@ -1,12 +1,18 @@
 import datetime as dt
+import urllib.parse
+import uuid
 
 import pytest
+import requests
+from django.db import connection
 from django.utils import timezone
 
 from youtube_pool import crypto
 from youtube_pool.models import YouTubeAccount
+from youtube_pool.services import UploadRequest
+from youtube_pool.signals import account_state_changed
 
-from .factories import GoogleProjectFactory, make_channel, make_video
+from .factories import GoogleProjectFactory
 from .fake_youtube import FakeYouTube
 
 CHUNK = 256 * 1024
@@ -20,6 +26,7 @@ def fake_youtube(settings):
         settings.YOUTUBE_API_ENDPOINT = fake.base_url
         settings.GOOGLE_OAUTH_AUTH_URI = fake.auth_uri
         settings.GOOGLE_OAUTH_TOKEN_URI = fake.token_uri
+        settings.GOOGLE_OAUTH_REVOKE_URI = fake.revoke_uri
         settings.YOUTUBE_RETRY_BASE_SECONDS = 0.001
         settings.YOUTUBE_RETRY_MAX_SECONDS = 0.01
         settings.YOUTUBE_RETRY_MAX_ATTEMPTS = 3
@@ -65,6 +72,14 @@ def connect_account(fake, project, email, *, reserve=False, upload_cap=100, cap=
     return account
 
 
+def consent(fake, authorization_url: str) -> dict:
+    """The user's browser at Google: the consent screen redirects back with state and code (or error)."""
+    response = requests.get(authorization_url, allow_redirects=False, verify=fake.ca_file, timeout=5)
+    assert response.status_code == 302
+    query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(response.headers["Location"]).query))
+    return {key: value for key, value in query.items() if key in ("state", "code", "error")}
+
+
 @pytest.fixture
 def video_files(tmp_path):
     video = tmp_path / "video.mp4"
@@ -74,8 +89,42 @@ def video_files(tmp_path):
     return video, thumb
 
 
+def upload_request(account, files=None, **fields) -> UploadRequest:
+    """An UploadRequest as the videos side builds one: a fresh reference, the booked account."""
+    video_path, thumb_path = files or ("", "")
+    defaults = {
+        "reference": str(uuid.uuid4()),
+        "account_id": account.pk,
+        "video_path": str(video_path),
+        "title": "A video",
+        "description": "Description",
+        "tags": ("tech",),
+        "category_id": "28",
+        "privacy_status": "unlisted",
+        "thumbnail_path": str(thumb_path),
+    }
+    return UploadRequest(**{**defaults, **fields})
+
+
 @pytest.fixture
-def ready_video(user, video_files):
-    video_path, thumb_path = video_files
-    channel = make_channel(user, settings={"privacy_status": "unlisted", "made_for_kids": False})
-    return make_video(channel, video_path=str(video_path), thumbnail_path=str(thumb_path), category_id="28")
+def state_events():
+    """``account_state_changed`` as a receiver in a higher app sees it (a test-local receiver):
+    each event's kwargs, and whether it arrived inside a transaction."""
+    events: list[dict] = []
+
+    def receiver(sender, *, account_id, state, reason, **kwargs):
+        events.append(
+            {
+                "sender": sender,
+                "account_id": account_id,
+                "state": state,
+                "reason": reason,
+                "in_transaction": connection.in_atomic_block,
+            }
+        )
+
+    account_state_changed.connect(receiver, dispatch_uid="youtube-pool-test-state-events")
+    try:
+        yield events
+    finally:
+        account_state_changed.disconnect(dispatch_uid="youtube-pool-test-state-events")

@@ -23,24 +23,10 @@ class YouTubeAccountFactory(factory.django.DjangoModelFactory):
     project = factory.SubFactory(GoogleProjectFactory)
     email = factory.Sequence(lambda n: f"channel{n}@example.com")
     channel_id = factory.Sequence(lambda n: f"UCfactory{n:014d}")
-    channel_handle = factory.LazyAttribute(lambda o: "@" + o.email.split("@")[0])
+    channel_handle = factory.LazyAttribute(lambda o: "@" + (o.email or o.channel_id).split("@")[0])
     daily_upload_cap = factory.LazyAttribute(lambda o: 2 if o.is_reserve else 5)
     is_reserve = False
     credentials_encrypted = factory.LazyFunction(
         lambda: crypto.encrypt_json({"token": "ya29.factory", "refresh_token": "1//factory", "expiry": None})
     )
     token_expires_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(hours=1))
-
-
-def make_channel(user, **kwargs):
-    from channels.models import Channel
-
-    defaults = {"name": "Channel", "niche": "tech", "status": "active"}
-    return Channel.objects.create(user=user, **{**defaults, **kwargs})
-
-
-def make_video(channel, **kwargs):
-    from videos.models import Video
-
-    defaults = {"title": "A video", "description": "Description", "tags": ["tech"], "status": "ready"}
-    return Video.objects.create(channel=channel, **{**defaults, **kwargs})

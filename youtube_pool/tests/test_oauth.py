@@ -1,175 +1,278 @@
+"""Connecting, reconnecting and revoking YouTube channels against the local fake Google (real clients)."""
+
 import datetime as dt
-import threading
 import urllib.parse
 
 import pytest
-import requests
 import time_machine
 from django.core.cache import caches
-from django.db import connection
 
+from youtube_pool.exceptions import OAuthError, OAuthStateError, YouTubePoolError
 from youtube_pool.models import YouTubeAccount
-from youtube_pool.services.oauth import STATE_KEY, _take_state, oauth_start
+from youtube_pool.services import account_book_upload, account_reactivate, oauth_complete, oauth_revoke, oauth_start
+from youtube_pool.services.oauth import _state_key, _take_state
+from ytempire.core.exceptions import ApplicationError
+from ytempire.core.testing import race
 
-from .conftest import connect_account, make_project
+from .conftest import connect_account, consent, make_project
 
 pytestmark = pytest.mark.django_db
-AUTHORIZE = "/api/v1/youtube/oauth/authorize"
-CALLBACK = "/api/v1/youtube/oauth/callback"
 
 
-@pytest.fixture
-def staff_client(client_for, staff_user):
-    return client_for(staff_user)
+def customer_context(user, channel_id="c0ffee00-0000-4000-8000-000000000001") -> dict:
+    return {"kind": "customer", "channel_id": channel_id, "user_id": str(user.pk), "redirect_after": ""}
 
 
-def consent(fake, authorization_url: str) -> dict:
-    """The user's browser at Google: the consent screen redirects back with code and state."""
-    response = requests.get(authorization_url, allow_redirects=False, verify=fake.ca_file, timeout=5)
-    assert response.status_code == 302
-    return dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(response.headers["Location"]).query))
+def customer_connects(fake, user, email: str, **start) -> tuple[dict, dict]:
+    """A customer's connection up to the callback: (what oauth_start returned, the callback's query)."""
+    fake.sign_in(email)
+    started = oauth_start(context=customer_context(user), owner_id=user.pk, **start)
+    return started, consent(fake, started["authorization_url"])
 
 
-def test_connect_flow_creates_the_account_with_encrypted_credentials(fake_youtube, staff_client, api_client):
+# --- customers -----------------------------------------------------------------------------------
+def test_a_customer_connects_their_own_channel_and_the_context_comes_back(fake_youtube, user, state_events):
     project = make_project(fake_youtube, "alpha")
-    channel = fake_youtube.add_channel("new@example.com", handle="@newchannel")
+    channel = fake_youtube.add_channel("creator@example.com", handle="@creator")
+    fake_youtube.sign_in("creator@example.com")  # Google's session in the browser: no login_hint needed
+    context = customer_context(user)
 
-    response = staff_client.get(AUTHORIZE, {"email": "New@Example.com", "is_reserve": "true", "project": "alpha"})
+    started = oauth_start(context=context, owner_id=user.pk, return_to="https://app.example.com/x")
 
-    assert response.status_code == 302
-    url = response["Location"]
-    query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))
-    assert url.startswith(fake_youtube.auth_uri)
-    assert query["access_type"] == "offline"
-    assert query["prompt"] == "consent"
-    assert query["login_hint"] == "New@Example.com"
-    assert query["code_challenge_method"] == "S256"
-    assert query["client_id"] == project.client_id
-    assert "youtube.upload" in query["scope"]
-    assert caches["default"].ttl(STATE_KEY.format(state=query["state"])) <= 600
+    assert set(started) == {"authorization_url", "state", "expires_at"}
+    query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(started["authorization_url"]).query))
+    assert started["authorization_url"].startswith(fake_youtube.auth_uri)
+    assert (query["state"], query["access_type"], query["prompt"]) == (started["state"], "offline", "consent")
+    assert query["code_challenge_method"] == "S256" and query["code_challenge"]
+    assert "login_hint" not in query
+    assert set(query["scope"].split()) == {
+        "https://www.googleapis.com/auth/youtube.upload",
+        "https://www.googleapis.com/auth/youtube",
+        "https://www.googleapis.com/auth/yt-analytics.readonly",
+        "https://www.googleapis.com/auth/yt-analytics-monetary.readonly",
+    }
+    ttl = (started["expires_at"] - dt.datetime.now(dt.UTC)).total_seconds()
+    assert 590 < ttl <= 600
+    assert 590 < caches["default"].ttl(_state_key(started["state"])) <= 600
 
-    params = consent(fake_youtube, url)
-    response = api_client.get(CALLBACK, params)  # the browser: no API token, the state authorises
+    result = oauth_complete(**consent(fake_youtube, started["authorization_url"]))
 
-    assert response.status_code == 200, response.json()
-    body = response.json()
-    assert body["created"] is True
-    assert body["account"]["channel_id"] == channel.channel_id
-    account = YouTubeAccount.objects.get(email="new@example.com")
-    assert (account.project, account.channel_handle, account.is_reserve) == (project, "@newchannel", True)
-    assert account.daily_upload_cap == 2
+    assert result.created is True
+    assert result.context == context
+    assert result.return_to == "https://app.example.com/x"
+    account = result.account
+    assert (account.channel_id, account.channel_handle, account.owner_id) == (channel.channel_id, "@creator", user.pk)
+    assert (account.email, account.is_reserve, account.daily_upload_cap, account.project) == (None, False, 5, project)
     assert account.token_expires_at is not None
-    tokens = [t for t, d in fake_youtube.access_tokens.items() if d["channel_id"] == channel.channel_id]
     refresh = [t for t, d in fake_youtube.refresh_tokens.items() if d["channel_id"] == channel.channel_id]
-    assert tokens and refresh
-    assert tokens[0] not in account.credentials_encrypted and refresh[0] not in account.credentials_encrypted
-    # channels.list was metered on the project (1 unit)
+    assert refresh and refresh[0] not in account.credentials_encrypted
+    assert [(e["account_id"], e["state"]) for e in state_events] == [(account.pk, "ok")]
     project.refresh_from_db()
-    assert project.units_used == 1
-    assert fake_youtube.projects[project.client_id].used["units"] == 1
-
-    # The state is single-use.
-    replay = api_client.get(CALLBACK, params)
-    assert replay.status_code == 400
-    assert replay.json() == {"detail": "Invalid, expired or already used OAuth state"}
+    assert project.units_used == 1 == fake_youtube.projects[project.client_id].used["units"]  # channels.list
+    # The account works: an upload can be booked on it.
+    assert account_book_upload(account_id=account.pk).uploads_today == 1
 
 
-def test_reconnecting_an_existing_email_updates_its_credentials(fake_youtube, staff_client, api_client):
+def test_the_same_customer_reconnects_and_the_account_comes_back(fake_youtube, user, state_events):
     project = make_project(fake_youtube, "alpha")
-    account = connect_account(fake_youtube, project, "old@example.com")
+    account = connect_account(fake_youtube, project, "creator@example.com", owner=user)
     YouTubeAccount.objects.filter(pk=account.pk).update(
         is_active=False, needs_reauth=True, deactivated_reason="reauthorisation needed"
     )
     before = YouTubeAccount.objects.get(pk=account.pk).credentials_encrypted
 
-    url = staff_client.get(AUTHORIZE, {"email": "old@example.com", "project": str(project.pk)})["Location"]
-    response = api_client.get(CALLBACK, consent(fake_youtube, url))
+    _, params = customer_connects(fake_youtube, user, "creator@example.com")
+    result = oauth_complete(**params)
 
-    assert response.status_code == 200
-    assert response.json()["created"] is False
+    assert (result.created, result.account.pk) == (False, account.pk)
     account.refresh_from_db()
     assert YouTubeAccount.objects.count() == 1
     assert account.credentials_encrypted != before
     assert (account.is_active, account.needs_reauth, account.deactivated_reason) == (True, False, "")
+    assert [(e["account_id"], e["state"]) for e in state_events] == [(account.pk, "ok")]
 
 
-def test_expired_state_is_refused(fake_youtube, staff_client, api_client):
+def test_a_customers_own_channel_is_never_a_reserve_account(fake_youtube, user):
+    make_project(fake_youtube, "alpha")
+    with pytest.raises(YouTubePoolError, match="cannot be a reserve"):
+        oauth_start(context=customer_context(user), owner_id=user.pk, is_reserve=True)
+
+
+# --- ownership refusals ------------------------------------------------------------------------------
+def test_a_customer_cannot_take_a_platform_channel(fake_youtube, user, state_events):
+    project = make_project(fake_youtube, "alpha")
+    platform = connect_account(fake_youtube, project, "pool01@example.com")
+    before = YouTubeAccount.objects.get(pk=platform.pk)
+
+    started, params = customer_connects(fake_youtube, user, "pool01@example.com", return_to="https://app/x")
+    with pytest.raises(OAuthError) as info:
+        oauth_complete(**params)
+
+    assert info.value.status_code == 400
+    assert (
+        info.value.message
+        == "This YouTube channel is one of the platform's own accounts; it cannot be connected as yours."
+    )
+    assert info.value.context == customer_context(user)  # the caller can send the browser back
+    assert info.value.return_to == "https://app/x"
+    after = YouTubeAccount.objects.get(pk=platform.pk)
+    assert (after.owner_id, after.credentials_encrypted, after.project_id) == (
+        None,
+        before.credentials_encrypted,
+        project.pk,
+    )
+    assert state_events == []
+    # Nothing at Google was revoked: the platform's grant still works.
+    assert fake_youtube.revocations == []
+    assert not fake_youtube.refresh_tokens[platform.fake_refresh_token]["revoked"]
+
+
+def test_a_customer_cannot_take_another_customers_channel(fake_youtube, user, other_user):
+    project = make_project(fake_youtube, "alpha")
+    theirs = connect_account(fake_youtube, project, "theirs@example.com", owner=other_user)
+
+    _, params = customer_connects(fake_youtube, user, "theirs@example.com")
+    with pytest.raises(OAuthError) as info:
+        oauth_complete(**params)
+
+    assert info.value.message == "This YouTube channel is already connected by another user."
+    assert YouTubeAccount.objects.get(pk=theirs.pk).owner_id == other_user.pk
+
+
+def test_staff_cannot_pull_a_customers_channel_into_the_pool(fake_youtube, user):
+    project = make_project(fake_youtube, "alpha")
+    mine = connect_account(fake_youtube, project, "mine@example.com", owner=user)
+    started = oauth_start(context={"kind": "staff"}, login_hint="mine@example.com", is_reserve=True)
+
+    with pytest.raises(OAuthError) as info:
+        oauth_complete(**consent(fake_youtube, started["authorization_url"]))
+
+    assert info.value.message == "This YouTube channel is a customer's own channel; it cannot join the platform's pool."
+    mine.refresh_from_db()
+    assert (mine.owner_id, mine.is_reserve) == (user.pk, False)
+
+
+# --- the state -------------------------------------------------------------------------------------
+def test_a_replayed_state_is_refused(fake_youtube, user):
+    make_project(fake_youtube, "alpha")
+    fake_youtube.add_channel("creator@example.com")
+    _, params = customer_connects(fake_youtube, user, "creator@example.com")
+    oauth_complete(**params)
+
+    with pytest.raises(OAuthStateError) as info:
+        oauth_complete(**params)
+
+    assert (info.value.status_code, info.value.context) == (400, None)
+    assert info.value.message == "Invalid, expired or already used OAuth state"
+    assert YouTubeAccount.objects.count() == 1
+
+
+def test_an_expired_state_is_refused(fake_youtube, user):
     make_project(fake_youtube, "alpha")
     fake_youtube.add_channel("late@example.com")
-    url = staff_client.get(AUTHORIZE, {"email": "late@example.com"})["Location"]
-    params = consent(fake_youtube, url)
+    _, params = customer_connects(fake_youtube, user, "late@example.com")
 
-    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=11), tick=False):
-        response = api_client.get(CALLBACK, params)
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=11)
+    with time_machine.travel(later, tick=False), pytest.raises(OAuthStateError):
+        oauth_complete(**params)
 
-    assert response.status_code == 400
     assert not YouTubeAccount.objects.exists()
 
 
-def test_unknown_state_is_refused(api_client):
-    response = api_client.get(CALLBACK, {"state": "forged", "code": "4/abc"})
-    assert response.status_code == 400
+def test_unknown_or_missing_states_are_refused():
+    for state in ("forged", ""):
+        with pytest.raises(OAuthStateError):
+            oauth_complete(state=state, code="4/abc")
 
 
 def test_state_is_redeemed_once_even_by_racing_callbacks(fake_youtube):
     make_project(fake_youtube, "alpha")
-    url = oauth_start(email="race@example.com")
-    state = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))["state"]
-    barrier = threading.Barrier(8)
-    taken = []
+    state = oauth_start(context={"kind": "staff"}, login_hint="race@example.com")["state"]
 
-    def worker():
-        barrier.wait()
-        taken.append(_take_state(state))
-        connection.close()
+    taken = race(lambda: _take_state(state), 8)
 
-    threads = [threading.Thread(target=worker) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    assert len(taken) == 8
     assert sum(1 for t in taken if t) == 1
 
 
-def test_missing_refresh_token_is_an_explicit_error(fake_youtube, staff_client, api_client):
+def test_the_context_must_be_json(fake_youtube):
+    make_project(fake_youtube, "alpha")
+    with pytest.raises(YouTubePoolError, match="JSON object"):
+        oauth_start(context={"when": object()})
+
+
+# --- Google's refusals ----------------------------------------------------------------------------
+def test_missing_refresh_token_is_an_explicit_error(fake_youtube, user):
     make_project(fake_youtube, "alpha")
     fake_youtube.add_channel("online@example.com")
     fake_youtube.grant_offline = False
-    url = staff_client.get(AUTHORIZE, {"email": "online@example.com"})["Location"]
+    _, params = customer_connects(fake_youtube, user, "online@example.com")
 
-    response = api_client.get(CALLBACK, consent(fake_youtube, url))
+    with pytest.raises(OAuthError, match="no refresh token") as info:
+        oauth_complete(**params)
 
-    assert response.status_code == 400
-    assert "no refresh token" in response.json()["detail"]
+    assert info.value.context == customer_context(user)
     assert not YouTubeAccount.objects.exists()
 
 
-def test_google_errors_are_shown_clearly_not_as_500(fake_youtube, staff_client, api_client):
+def test_google_errors_are_clear_400s_carrying_the_context(fake_youtube, user):
     make_project(fake_youtube, "alpha")
-    url = staff_client.get(AUTHORIZE, {"email": "nobody@example.com"})["Location"]
-    params = consent(fake_youtube, url)  # unknown Google account: access_denied
+    fake_youtube.sign_in("")
+    started = oauth_start(context=customer_context(user), owner_id=user.pk)
+    params = consent(fake_youtube, started["authorization_url"])  # no Google account: access_denied
     assert params["error"] == "access_denied"
-
-    response = api_client.get(CALLBACK, params)
-    assert response.status_code == 400
-    assert response.json()["detail"] == "Google refused the authorisation: access_denied"
+    with pytest.raises(OAuthError) as info:
+        oauth_complete(**params)
+    assert info.value.message == "Google refused the authorisation: access_denied"
+    assert info.value.context == customer_context(user)
 
     fake_youtube.add_channel("someone@example.com")
-    url = staff_client.get(AUTHORIZE, {"email": "someone@example.com"})["Location"]
-    params = consent(fake_youtube, url)
+    _, params = customer_connects(fake_youtube, user, "someone@example.com")
     params["code"] = "4/not-a-real-code"
-    response = api_client.get(CALLBACK, params)
-    assert response.status_code == 400
-    assert response.json()["detail"] == "Google refused the code exchange: invalid_grant"
+    with pytest.raises(OAuthError) as info:
+        oauth_complete(**params)
+    assert info.value.message == "Google refused the code exchange: invalid_grant"
 
 
-def test_authorize_is_staff_only_and_validates_input(fake_youtube, auth_client, api_client, staff_client):
-    make_project(fake_youtube, "alpha")
-    assert api_client.get(AUTHORIZE, {"email": "a@example.com"}).status_code == 401
-    assert auth_client.get(AUTHORIZE, {"email": "a@example.com"}).status_code == 403
-    bad = staff_client.get(AUTHORIZE, {"email": "not-an-email", "colour": "red"})
-    assert bad.status_code == 400
-    assert {e["field"] for e in bad.json()["errors"]} == {"colour"}
-    unknown = staff_client.get(AUTHORIZE, {"email": "a@example.com", "project": "nope"})
-    assert unknown.status_code == 400
-    assert "Unknown or inactive Google project" in unknown.json()["detail"]
+# --- revoking -------------------------------------------------------------------------------------
+def test_revoke_posts_the_refresh_token_to_google_and_wipes_the_credentials(fake_youtube, user, state_events):
+    project = make_project(fake_youtube, "alpha")
+    account = connect_account(fake_youtube, project, "creator@example.com", owner=user)
+
+    oauth_revoke(account=account)
+
+    assert fake_youtube.revocations == [account.fake_refresh_token]
+    assert fake_youtube.refresh_tokens[account.fake_refresh_token]["revoked"]
+    account.refresh_from_db()
+    assert (account.credentials_encrypted, account.token_expires_at) == ("", None)
+    assert (account.is_active, account.needs_reauth, account.deactivated_reason) == (False, False, "disconnected")
+    assert [(e["account_id"], e["state"], e["reason"]) for e in state_events] == [
+        (account.pk, "deactivated", "disconnected")
+    ]
+    # Only reconnecting brings it back: staff cannot simply reactivate it.
+    with pytest.raises(ApplicationError, match="disconnected"):
+        account_reactivate(account=account)
+    _, params = customer_connects(fake_youtube, user, "creator@example.com")
+    result = oauth_complete(**params)
+    assert (result.account.pk, result.created, result.account.is_active) == (account.pk, False, True)
+
+
+def test_a_failing_revoke_endpoint_never_blocks_the_disconnection(fake_youtube, user, settings, caplog):
+    project = make_project(fake_youtube, "alpha")
+    first = connect_account(fake_youtube, project, "one@example.com", owner=user)
+    second = connect_account(fake_youtube, project, "two@example.com", owner=user)
+    fake_youtube.fail_next(1, status=503, match="revoke")
+
+    with caplog.at_level("WARNING", logger="youtube_pool"):
+        oauth_revoke(account=first)
+    settings.GOOGLE_OAUTH_REVOKE_URI = "https://127.0.0.1:9/revoke"  # nothing listens there
+    oauth_revoke(account=second)
+
+    for account in (first, second):
+        account.refresh_from_db()
+        assert (account.credentials_encrypted, account.is_active, account.deactivated_reason) == (
+            "",
+            False,
+            "disconnected",
+        )
+    assert any("refused to revoke" in r.getMessage() for r in caplog.records)

@@ -5,6 +5,20 @@ from django.contrib import messages
 from .exceptions import ApplicationError
 
 
+class ReadOnlyAdminMixin:
+    """Rows the admin shows and never adds, edits or deletes (ledgers, logs, events, projections):
+    they change through their services only."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class ChangedFieldsSaveMixin:
     """Save only the fields the form changed, so a worker's concurrent status or total update is
     not overwritten by the stale values of an open change form."""

@@ -1,11 +1,4 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
-
-
-def _upsert_schedules(sender, **kwargs) -> None:
-    from ytempire.schedules import setup_periodic_tasks
-
-    setup_periodic_tasks()
 
 
 class CoreConfig(AppConfig):
@@ -14,5 +7,4 @@ class CoreConfig(AppConfig):
     verbose_name = "Platform"
 
     def ready(self) -> None:
-        # Once per migrate run (sender is this app), after every app's tables exist.
-        post_migrate.connect(_upsert_schedules, sender=self, dispatch_uid="ytempire.upsert_schedules")
+        from . import openapi  # noqa: F401  (registers the OpenAPI extensions: strict bodies, money)

@@ -35,8 +35,16 @@ class ConflictError(ApplicationError):
 
 
 class AuthenticationError(ApplicationError):
+    """401. Every 401 body is the seed's ``{"detail": "Could not validate credentials"}`` plus a
+    machine-readable ``code``; ``message`` is the reason, for logs only (it may help an attacker)."""
+
     status_code = 401
     default_message = "Could not validate credentials"
+    default_code = "invalid_credentials"
+
+    def __init__(self, message: str | None = None, *, code: str | None = None, extra: dict[str, Any] | None = None):
+        self.code = code or self.default_code
+        super().__init__(message, extra=extra)
 
 
 class RateLimitedError(ApplicationError):

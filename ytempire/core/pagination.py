@@ -8,10 +8,11 @@ from rest_framework.response import Response
 
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 100
+MAX_SQL_OFFSET = 2**63 - 1  # PostgreSQL's OFFSET/LIMIT are bigints
 
 
 def _positive_int(raw: str | None, *, field: str, default: int, maximum: int | None = None) -> int:
-    if raw in (None, ""):
+    if raw is None:
         return default
     try:
         value = int(raw)
@@ -75,3 +76,30 @@ class PageLimitPagination(PageNumberPagination):
                 "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
             },
         ]
+
+
+class LeanPageLimitPagination(PageLimitPagination):
+    """The same contract, without the ``COUNT(*)`` when the page itself tells the total.
+
+    The page is read first. A page shorter than ``limit`` that has rows, or the first page,
+    is the end of the list: ``total`` is the rows before it plus its own, exactly what the
+    count would say (most callers' lists fit one page: a customer's channels, a channel's
+    videos at limit 100). Only a full page, or an empty page past the first, costs the count.
+    """
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        self.page_number = _positive_int(request.query_params.get("page"), field="page", default=1)
+        self.limit = _positive_int(
+            request.query_params.get("limit"), field="limit", default=DEFAULT_LIMIT, maximum=MAX_LIMIT
+        )
+        offset = (self.page_number - 1) * self.limit
+        if offset + self.limit > MAX_SQL_OFFSET:  # past the end of any list, and past a bigint OFFSET
+            self.total = queryset.count()
+            return []
+        page = list(queryset[offset : offset + self.limit])
+        if len(page) < self.limit and (page or offset == 0):
+            self.total = offset + len(page)
+        else:
+            self.total = queryset.count()
+        return page

@@ -11,6 +11,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import environ
+import sentry_sdk
+from sentry_sdk.integrations.celery import CeleryIntegration
+from sentry_sdk.integrations.django import DjangoIntegration
+
+from ytempire.core.logging import sentry_before_send
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -32,7 +37,10 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 API_V1_STR = "/api/v1"
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django-unfold (templates, static Chart.js, widgets) without replacing admin.site: the default
+    # site is ytempire.ops's operations console (dashboard, capacity and queue pages).
+    "unfold.apps.BasicAppConfig",
+    "ytempire.ops.admin_config.OpsAdminConfig",  # django.contrib.admin with that default site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -45,18 +53,21 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and ReDoc served from our static files: docs work offline
     "django_celery_beat",
     "ytempire.core",
+    "ytempire.ops",
     "accounts",
     "channels",
     "youtube_pool",
     "videos",
+    "analytics",
     "costs",
     "webhooks",
+    "billing",
 ]
 
 MIDDLEWARE = [
-    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "ytempire.core.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -67,7 +78,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "ytempire.urls"
@@ -109,6 +119,9 @@ elif "sqlite" in _db["ENGINE"]:
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # Covering indexes (INCLUDE) are a PostgreSQL optimisation; SQLite builds them without the extra
+    # columns, as intended, so its warning about it is noise on every `make run`.
+    SILENCED_SYSTEM_CHECKS = ["models.W040"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and Redis -------------------------------------------------------------
@@ -149,8 +162,9 @@ else:
 
 # --- Celery ----------------------------------------------------------------------
 # Without CELERY_BROKER_URL the worker and beat talk through a local folder (kombu's
-# file-system transport), so `make run` needs no broker server.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+# file-system transport), so `make run` needs no broker server. (Its host is unused; naming one
+# keeps kombu from warning "No hostname was supplied" at every connection.)
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost//")
 CELERY_BROKER_FOLDER = Path(env.str("CELERY_BROKER_FOLDER", default=str(BASE_DIR / "var" / "celery")))
 if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -161,10 +175,16 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    # Priorities 0 (highest) .. 9 on Redis; video priority 10 maps to 0.
+    # Priorities 0 (highest) .. 9 on Redis; video priority 10 maps to 0. Each priority has its own
+    # list ("pipeline", "pipeline:1" .. "pipeline:9") and a worker's BRPOP names them priority
+    # first, so a message of a higher priority in any queue is taken before a lower one in all of
+    # them (videos/tests/test_priority_worker.py). queue_order_strategy only breaks ties between
+    # queues at the SAME priority: "round_robin" takes them in turn; "priority" would always take
+    # the -Q list in order (default, pipeline, render, upload), so uploads would wait until
+    # generation at their priority ran dry.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": 3600,
-        "queue_order_strategy": "priority",
+        "queue_order_strategy": "round_robin",
         "priority_steps": list(range(10)),
         "sep": ":",
     }
@@ -185,7 +205,8 @@ CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Workers log through LOGGING below (structured JSON), like the web process.
+# Workers and beat log through LOGGING below (structured JSON), like the web process, at the level
+# they are started with (--loglevel): ytempire/celery.py's setup_logging receiver applies both.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- Auth and JWT ----------------------------------------------------------------
@@ -245,16 +266,15 @@ RATE_LIMIT_AUTH_PER_MINUTE = env.int("RATE_LIMIT_AUTH_PER_MINUTE", default=10)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ("accounts.authentication.VersionedJWTAuthentication",),
     "DEFAULT_PERMISSION_CLASSES": ("rest_framework.permissions.IsAuthenticated",),
-    "DEFAULT_RENDERER_CLASSES": ("rest_framework.renderers.JSONRenderer",),
-    "DEFAULT_PARSER_CLASSES": ("rest_framework.parsers.JSONParser",),
+    "DEFAULT_RENDERER_CLASSES": ("ytempire.core.renderers.ORJSONRenderer",),  # DRF's bytes, orjson's speed
+    # Refuses NUL, unpaired surrogates, NaN/Infinity and nesting deeper than 64 before any serializer runs.
+    "DEFAULT_PARSER_CLASSES": ("ytempire.core.parsers.JSONParser",),
     "DEFAULT_PAGINATION_CLASS": "ytempire.core.pagination.PageLimitPagination",
     "DEFAULT_FILTER_BACKENDS": ("django_filters.rest_framework.DjangoFilterBackend",),
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "ytempire.core.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "ytempire.core.exception_handler.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": (
-        "ytempire.core.throttling.UserMinuteThrottle",
-        "ytempire.core.throttling.UserHourThrottle",
-        "ytempire.core.throttling.UserDayThrottle",
+        "ytempire.core.throttling.UserRateThrottle",  # minute, hour and day in one Redis round trip
         "ytempire.core.throttling.AnonMinuteThrottle",
     ),
     "DEFAULT_THROTTLE_RATES": {
@@ -275,9 +295,13 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "ChannelStatusEnum": "channels.models.ChannelStatus",
         "VideoStatusEnum": "videos.models.VideoStatus",
+        "YouTubeAccountStateEnum": "channels.ports.ACCOUNT_STATES",
     },
 }
 
@@ -289,35 +313,75 @@ DAILY_COST_BUDGET = Decimal(env.str("DAILY_COST_BUDGET", default="150.00"))
 MONTHLY_COST_BUDGET = Decimal(env.str("MONTHLY_COST_BUDGET", default="4500.00"))
 COST_BUDGET_TIMEZONE = env.str("COST_BUDGET_TIMEZONE", default="UTC")
 COST_RESERVATION_TTL_SECONDS = env.int("COST_RESERVATION_TTL_SECONDS", default=30 * 60)
+# Estimates learn from the ledger: the p95 of the last COST_ESTIMATE_WINDOW published videos per
+# level and service, plus a margin, once COST_ESTIMATE_MIN_SAMPLES of them exist (the rate table before).
+COST_ESTIMATE_WINDOW = env.int("COST_ESTIMATE_WINDOW", default=200)
+COST_ESTIMATE_MIN_SAMPLES = env.int("COST_ESTIMATE_MIN_SAMPLES", default=30)
+COST_ESTIMATE_MARGIN_PERCENT = env.int("COST_ESTIMATE_MARGIN_PERCENT", default=10)
 
 # --- YouTube ---------------------------------------------------------------------
+# The one table of YouTube settings: youtube_pool reads each at call time (settings.X), so tests
+# and deployments override them here or in the environment; youtube_pool/conf.py keeps no defaults.
 YOUTUBE_CLIENT_ID = env.str("YOUTUBE_CLIENT_ID", default="")
 YOUTUBE_CLIENT_SECRET = env.str("YOUTUBE_CLIENT_SECRET", default="")
 YOUTUBE_REDIRECT_URI = env.str("YOUTUBE_REDIRECT_URI", default="http://localhost:8000/api/v1/youtube/oauth/callback")
+# The seed's two, plus YouTube Analytics (views by day, and estimated revenue where the channel grants
+# the monetary scope; without it revenue is shown as "not authorised", never as 0).
 YOUTUBE_SCOPES = env.list(
     "YOUTUBE_SCOPES",
-    default=["https://www.googleapis.com/auth/youtube.upload", "https://www.googleapis.com/auth/youtube"],
+    default=[
+        "https://www.googleapis.com/auth/youtube.upload",
+        "https://www.googleapis.com/auth/youtube",
+        "https://www.googleapis.com/auth/yt-analytics.readonly",
+        "https://www.googleapis.com/auth/yt-analytics-monetary.readonly",
+    ],
 )
 # Overridable endpoints so tests (and staging) can point the real clients at fakes.
 YOUTUBE_API_ENDPOINT = env.str("YOUTUBE_API_ENDPOINT", default="")
+# The YouTube Analytics API (reports.query, revenue); empty: Google's youtubeanalytics.googleapis.com.
+YOUTUBE_ANALYTICS_ENDPOINT = env.str("YOUTUBE_ANALYTICS_ENDPOINT", default="")
+# GET /api/v1/analytics/overview is kept this long per caller and range (a dashboard polls it; 0: off).
+ANALYTICS_OVERVIEW_CACHE_SECONDS = env.int("ANALYTICS_OVERVIEW_CACHE_SECONDS", default=15)
 GOOGLE_OAUTH_AUTH_URI = env.str("GOOGLE_OAUTH_AUTH_URI", default="https://accounts.google.com/o/oauth2/auth")
 GOOGLE_OAUTH_TOKEN_URI = env.str("GOOGLE_OAUTH_TOKEN_URI", default="https://oauth2.googleapis.com/token")
+# Disconnecting an account POSTs its refresh token here (a failure is logged, never blocks).
+GOOGLE_OAUTH_REVOKE_URI = env.str("GOOGLE_OAUTH_REVOKE_URI", default="https://oauth2.googleapis.com/revoke")
+# CA file for a non-Google endpoint (staging emulator, tests); None: the system's.
+GOOGLE_CA_BUNDLE = env.str("GOOGLE_CA_BUNDLE", default="") or None
+# Google resets YouTube quota at midnight Pacific time (follows daylight saving).
 YOUTUBE_TIMEZONE = "America/Los_Angeles"
 YOUTUBE_EXPECTED_ACCOUNTS = env.int("YOUTUBE_EXPECTED_ACCOUNTS", default=15)
 # Fernet keys (url-safe base64, 32 bytes), newest first; older keys still decrypt.
 CREDENTIALS_ENCRYPTION_KEYS = env.list("CREDENTIALS_ENCRYPTION_KEYS", default=[])
 # Only local and test settings may derive a development key from SECRET_KEY.
 CREDENTIALS_ALLOW_DEV_KEY = False
-GOOGLE_CA_BUNDLE = env.str("GOOGLE_CA_BUNDLE", default="") or None
-YOUTUBE_UPLOAD_CHUNK_SIZE = env.int("YOUTUBE_UPLOAD_CHUNK_SIZE", default=8 * 1024 * 1024)
-YOUTUBE_DEFAULT_PRIVACY_STATUS = env.str("YOUTUBE_DEFAULT_PRIVACY_STATUS", default="private")
-YOUTUBE_RETRY_MAX_ATTEMPTS = env.int("YOUTUBE_RETRY_MAX_ATTEMPTS", default=5)
-YOUTUBE_RETRY_BASE_SECONDS = env.float("YOUTUBE_RETRY_BASE_SECONDS", default=1.0)
-YOUTUBE_HTTP_TIMEOUT_SECONDS = env.int("YOUTUBE_HTTP_TIMEOUT_SECONDS", default=60)
-YOUTUBE_OAUTH_STATE_TTL_SECONDS = env.int("YOUTUBE_OAUTH_STATE_TTL_SECONDS", default=600)
+# Quota: {"method": ["bucket", cost]} merged over youtube_pool.conf.METHOD_COSTS (Google's table).
+YOUTUBE_QUOTA_COSTS = env.json("YOUTUBE_QUOTA_COSTS", default={})
+# Booking an upload keeps each project under this share of its daily units (room for follow-up calls).
+YOUTUBE_UNITS_SOFT_LIMIT_PERCENT = env.int("YOUTUBE_UNITS_SOFT_LIMIT_PERCENT", default=80)
+# Uploads a day per account (the seed's 5 active, 2 reserve); uploadLimitExceeded lowers an account's.
 YOUTUBE_ACTIVE_UPLOAD_CAP = env.int("YOUTUBE_ACTIVE_UPLOAD_CAP", default=5)
 YOUTUBE_RESERVE_UPLOAD_CAP = env.int("YOUTUBE_RESERVE_UPLOAD_CAP", default=2)
-YOUTUBE_UNITS_SOFT_LIMIT_PERCENT = env.int("YOUTUBE_UNITS_SOFT_LIMIT_PERCENT", default=80)
+# Health: an account at this error streak is not picked for a new binding; deactivated at the second.
+YOUTUBE_MAX_CONSECUTIVE_ERRORS_FOR_UPLOAD = env.int("YOUTUBE_MAX_CONSECUTIVE_ERRORS_FOR_UPLOAD", default=3)
+YOUTUBE_DEACTIVATE_AFTER_ERRORS = env.int("YOUTUBE_DEACTIVATE_AFTER_ERRORS", default=5)
+# How long an account rests after uploadLimitExceeded (or a staff "Rest" action).
+YOUTUBE_REST_HOURS = env.int("YOUTUBE_REST_HOURS", default=24)
+# Retries of one API call or upload session: attempts, then exponential backoff with jitter.
+YOUTUBE_RETRY_MAX_ATTEMPTS = env.int("YOUTUBE_RETRY_MAX_ATTEMPTS", default=5)
+YOUTUBE_RETRY_BASE_SECONDS = env.float("YOUTUBE_RETRY_BASE_SECONDS", default=1.0)
+YOUTUBE_RETRY_MAX_SECONDS = env.float("YOUTUBE_RETRY_MAX_SECONDS", default=60.0)
+YOUTUBE_HTTP_TIMEOUT_SECONDS = env.int("YOUTUBE_HTTP_TIMEOUT_SECONDS", default=60)
+# Resumable upload chunk: a multiple of 256 KiB, as Google requires.
+YOUTUBE_UPLOAD_CHUNK_SIZE = env.int("YOUTUBE_UPLOAD_CHUNK_SIZE", default=8 * 1024 * 1024)
+# Used when an upload request leaves them empty.
+YOUTUBE_DEFAULT_PRIVACY_STATUS = env.str("YOUTUBE_DEFAULT_PRIVACY_STATUS", default="private")
+YOUTUBE_DEFAULT_CATEGORY_ID = env.str("YOUTUBE_DEFAULT_CATEGORY_ID", default="22")
+YOUTUBE_OAUTH_STATE_TTL_SECONDS = env.int("YOUTUBE_OAUTH_STATE_TTL_SECONDS", default=600)
+# The health sweep refreshes tokens expiring within this window.
+YOUTUBE_TOKEN_REFRESH_WINDOW_SECONDS = env.int("YOUTUBE_TOKEN_REFRESH_WINDOW_SECONDS", default=3600)
+# First retry of a failed thumbnails.set (doubled on each further retry).
+YOUTUBE_THUMBNAIL_RETRY_SECONDS = env.int("YOUTUBE_THUMBNAIL_RETRY_SECONDS", default=300)
 
 # --- Providers (script, voice, render, upload) ----------------------------------
 # "sandbox" providers work offline and are labelled as such everywhere.
@@ -345,6 +409,8 @@ PIPELINE_STUCK_SECONDS = env.int("PIPELINE_STUCK_SECONDS", default=15 * 60)
 PIPELINE_STEP_MAX_RETRIES = env.int("PIPELINE_STEP_MAX_RETRIES", default=5)
 PIPELINE_RETRY_BASE_SECONDS = env.int("PIPELINE_RETRY_BASE_SECONDS", default=15)
 AUTOMATION_RECENT_TITLES = env.int("AUTOMATION_RECENT_TITLES", default=50)
+# The platform's daily publishing target (the operations dashboard and analytics compare against it).
+DAILY_VIDEO_TARGET = env.int("DAILY_VIDEO_TARGET", default=50)
 
 # --- Stripe ----------------------------------------------------------------------
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
@@ -363,6 +429,8 @@ FRONTEND_URL = env.str("FRONTEND_URL", default="http://localhost:3000")
 N8N_BASE_URL = env.str("N8N_BASE_URL", default="http://localhost:5678")
 N8N_API_KEY = env.str("N8N_API_KEY", default="")
 N8N_RENDER_WORKFLOW_URL = env.str("N8N_RENDER_WORKFLOW_URL", default="")
+# The render cap the workflow is told (and the render hold covers): minutes of rendering at most.
+N8N_RENDER_MAX_MINUTES = env.int("N8N_RENDER_MAX_MINUTES", default=10)
 N8N_WEBHOOK_URL = env.str("N8N_WEBHOOK_URL", default="http://localhost:8000/api/v1/webhooks/n8n")
 N8N_WEBHOOK_SECRET = env.str("N8N_WEBHOOK_SECRET", default="")
 WEBHOOK_TOLERANCE_SECONDS = env.int("WEBHOOK_TOLERANCE_SECONDS", default=5 * 60)
@@ -370,6 +438,10 @@ WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=256 * 1024)
 
 # --- Storage ---------------------------------------------------------------------
 STORAGE_BASE_PATH = Path(env.str("STORAGE_BASE_PATH", default=str(BASE_DIR / "var" / "media")))
+# A render over MAX_FILE_SIZE_MB fails its video (file_too_large). The daily purge (videos.retention,
+# `manage.py purge_media`) deletes a published video's files VIDEO_RETENTION_DAYS after publishing
+# (its thumbnail after THUMBNAIL_RETENTION_DAYS), a failed/cancelled one's VIDEO_RETENTION_DAYS after
+# it stopped, and orphans; never those of a video in progress. Seed Appendix A's defaults.
 MAX_FILE_SIZE_MB = env.int("MAX_FILE_SIZE_MB", default=1000)
 VIDEO_RETENTION_DAYS = env.int("VIDEO_RETENTION_DAYS", default=7)
 THUMBNAIL_RETENTION_DAYS = env.int("THUMBNAIL_RETENTION_DAYS", default=30)
@@ -380,6 +452,45 @@ METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1
 SLOW_REQUEST_SECONDS = env.float("SLOW_REQUEST_SECONDS", default=1.0)
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 PROMETHEUS_EXPORT_MIGRATIONS = False
+# Multiprocess metrics (README "Metrics"): with this set in the process environment before it starts,
+# every process (gunicorn workers; the Celery worker's pool, in its own directory) files its counters and
+# histograms there and a scrape sums them. Empty (`make run`): one process, its own registry.
+PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
+if PROMETHEUS_MULTIPROC_DIR:
+    Path(PROMETHEUS_MULTIPROC_DIR).mkdir(parents=True, exist_ok=True)
+# The Celery worker's own /metrics (its events; the business gauges are the web's). 0: not served.
+WORKER_METRICS_PORT = env.int("WORKER_METRICS_PORT", default=0)
+WORKER_METRICS_ADDR = env.str("WORKER_METRICS_ADDR", default="127.0.0.1")
+
+# --- Sentry (seed Appendix A: SENTRY_DSN) -----------------------------------------
+# Off unless SENTRY_DSN is set. No personal data is sent, and every event goes through the logs'
+# secret redaction (plus email addresses) first: ytempire.core.logging.sentry_before_send.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default=ENVIRONMENT)
+SENTRY_RELEASE = env.str("SENTRY_RELEASE", default=f"ytempire@{VERSION}")
+SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
+if SENTRY_DSN:
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+        environment=SENTRY_ENVIRONMENT,
+        release=SENTRY_RELEASE,
+        send_default_pii=False,
+        before_send=sentry_before_send,
+        before_send_transaction=sentry_before_send,
+        traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+    )
+
+# --- Admin (django-unfold): the operations console ------------------------------
+UNFOLD = {
+    "SITE_TITLE": "YTEMPIRE operations",
+    "SITE_HEADER": "YTEMPIRE",
+    "SITE_SUBHEADER": "Operations console",
+    "SITE_SYMBOL": "smart_display",
+    "SITE_FAVICONS": [{"rel": "icon", "type": "image/svg+xml", "href": "ytempire.ops.navigation.favicon_url"}],
+    "DASHBOARD_CALLBACK": "ytempire.ops.dashboard.dashboard_callback",
+    "SIDEBAR": {"show_search": True, "show_all_applications": True, "navigation": "ytempire.ops.navigation.sidebar"},
+}
 
 # --- CORS / i18n / static -------------------------------------------------------
 BACKEND_CORS_ORIGINS = env.list("BACKEND_CORS_ORIGINS", default=["http://localhost:3000"])

@@ -10,7 +10,14 @@ from .base import env
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Trust X-Forwarded-Proto only behind a TLS proxy that sets it and drops any value the client sent.
+# "HEADER,value" (the default: HTTP_X_FORWARDED_PROTO,https); empty: trust no header (no proxy, e.g. compose).
+_proxy_ssl_header = env.tuple("SECURE_PROXY_SSL_HEADER", default=("HTTP_X_FORWARDED_PROTO", "https"))
+if _proxy_ssl_header and len(_proxy_ssl_header) != 2:
+    raise ImproperlyConfigured(
+        'SECURE_PROXY_SSL_HEADER must be "HEADER,value" (e.g. HTTP_X_FORWARDED_PROTO,https) or empty'
+    )
+SECURE_PROXY_SSL_HEADER = _proxy_ssl_header or None
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_REDIRECT_EXEMPT = [r"^health$", r"^api/v1/health/?$"]
 SESSION_COOKIE_SECURE = True

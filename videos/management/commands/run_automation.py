@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from videos.automation import automation_limits, automation_run
 
@@ -10,8 +11,6 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Show what would be queued; queue nothing.")
 
     def handle(self, *args, dry_run: bool = False, **options):
-        from django.utils import timezone
-
         limits = automation_limits(now=timezone.now())
         self.stdout.write(
             f"upload room today: {limits.upload_room} ({limits.note}); budget left today: ${limits.budget_left:.2f}"

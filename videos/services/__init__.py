@@ -1,0 +1,53 @@
+"""Writes of the videos app: the state machine (state) and generate/cancel/retry (generate)."""
+
+from .generate import (
+    CHANNEL_NOT_FOUND,
+    DAILY_LIMIT_MESSAGE,
+    GENERATABLE_CHANNEL_STATUSES,
+    VIDEO_NOT_FOUND,
+    ChannelNotGeneratableError,
+    CostEstimateTooHighError,
+    DailyVideoLimitError,
+    utc_day_start,
+    video_cancel,
+    video_estimated_completion,
+    video_generate,
+    video_requeue,
+    video_retry,
+    video_stop_for_channel,
+)
+from .state import (
+    ALLOWED_TRANSITIONS,
+    InvalidTransitionError,
+    ProgressIgnoredError,
+    video_event_record,
+    video_raise_priority,
+    video_set_optimization_level,
+    video_set_progress,
+    video_transition,
+)
+
+__all__ = [
+    "ALLOWED_TRANSITIONS",
+    "CHANNEL_NOT_FOUND",
+    "DAILY_LIMIT_MESSAGE",
+    "GENERATABLE_CHANNEL_STATUSES",
+    "VIDEO_NOT_FOUND",
+    "ChannelNotGeneratableError",
+    "CostEstimateTooHighError",
+    "DailyVideoLimitError",
+    "InvalidTransitionError",
+    "ProgressIgnoredError",
+    "utc_day_start",
+    "video_cancel",
+    "video_estimated_completion",
+    "video_event_record",
+    "video_generate",
+    "video_raise_priority",
+    "video_requeue",
+    "video_retry",
+    "video_set_optimization_level",
+    "video_set_progress",
+    "video_stop_for_channel",
+    "video_transition",
+]
