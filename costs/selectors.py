@@ -1,10 +1,12 @@
 """Reads of the costs app: budget status, summaries, daily rows and a video's ledger, scoped to the caller."""
 
+import contextlib
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 from redis.exceptions import RedisError
@@ -12,7 +14,7 @@ from redis.exceptions import RedisError
 from costs.models import VideoCost
 from costs.services import budget_date_for, counters, estimate_video_cost
 from costs.services.budget import daily_budget, from_micros, monthly_budget
-from costs.services.counter_sync import db_totals
+from costs.services.counter_sync import db_totals, init_budget_counters
 from videos.models import Video
 from ytempire.core.exceptions import NotFoundError
 from ytempire.core.money import ZERO, money
@@ -71,8 +73,10 @@ def cost_budget_status(*, at: datetime | None = None) -> BudgetStatus:
     day = budget_date_for(at)
     try:
         day_counter, month_counter = _read_counters(counters.day_key(day), counters.month_key(day))
+        reachable = True
     except counters.CountersUnavailableError:
         day_counter = month_counter = None
+        reachable = False
     if day_counter is not None and month_counter is not None:
         return BudgetStatus(
             day=day,
@@ -85,6 +89,12 @@ def cost_budget_status(*, at: datetime | None = None) -> BudgetStatus:
             source="redis",
         )
     totals = db_totals(video_id=uuid.UUID(int=0), day=day, now=at)
+    if reachable and not connection.in_atomic_block:
+        # Unknown counters (a new budget day before its first hold, or Redis flushed): fill them
+        # from this one snapshot, as a hold would, so the next reads stay off the database. Only
+        # outside a transaction: a snapshot that may still roll back never becomes a counter.
+        with contextlib.suppress(counters.CountersUnavailableError):
+            init_budget_counters(day=day, totals=totals)
     return BudgetStatus(
         day=day,
         day_recorded=totals.day_recorded,

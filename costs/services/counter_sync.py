@@ -100,8 +100,18 @@ def lock_budget_rows(day: date) -> None:
 def init_counters(*, video_id, day: date, now: datetime) -> None:
     """Initialise unknown counters of a video, day and month from the database (never overwrite)."""
     totals = db_totals(video_id=video_id, day=day, now=now)
+    counters.run(
+        "init",
+        keys=[counters.video_key(video_id)],
+        args=[to_micros(totals.video_recorded), to_micros(totals.video_reserved), counters.VIDEO_KEY_TTL],
+    )
+    init_budget_counters(day=day, totals=totals)
+
+
+def init_budget_counters(*, day: date, totals: DbTotals) -> None:
+    """Initialise the budget day's and month's counters from ``totals`` (``db_totals``) when they
+    are unknown; a counter another process initialised first is never overwritten."""
     for counter_key, recorded, reserved, ttl in (
-        (counters.video_key(video_id), totals.video_recorded, totals.video_reserved, counters.VIDEO_KEY_TTL),
         (counters.day_key(day), totals.day_recorded, totals.day_reserved, counters.DAY_KEY_TTL),
         (counters.month_key(day), totals.month_recorded, totals.month_reserved, counters.MONTH_KEY_TTL),
     ):

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.db import transaction
 from django.utils import timezone
 
 from costs.models import LedgerIsAppendOnlyError, Reservation, ReservationStatus, ServiceRate, VideoCost
@@ -13,6 +14,7 @@ from costs.services import (
     BudgetExceededError,
     CostLimitError,
     CostValidationError,
+    budget_date_for,
     cost_correct,
     cost_expire_holds,
     cost_record,
@@ -229,6 +231,29 @@ def test_monthly_budget_is_enforced(settings, video):
     cost_reserve(video=video, service="tts", amount=D("0.50"))
     with pytest.raises(BudgetExceededError, match="Monthly cost budget reached"):
         cost_reserve(video=VideoFactory(), service="tts", amount=D("0.01"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_read_fills_unknown_budget_counters_from_the_database_once():
+    """A new budget day before its first hold, or a flushed Redis: the first read answers from the
+    database and initialises the day's and month's counters, so later reads stay in Redis."""
+    video = VideoFactory()
+    today = budget_date_for()
+    with transaction.atomic():
+        cost_record(video=video, service="tts", amount=D("0.40"))
+    counters.delete_all()
+    with transaction.atomic():  # a snapshot that may still roll back never becomes a counter
+        assert cost_budget_status().source == "database"
+    assert counters.read(counters.day_key(today)) is None
+
+    first, second = cost_budget_status(), cost_budget_status()
+    assert (first.source, first.day_recorded, first.month_recorded) == ("database", D("0.40"), D("0.40"))
+    assert (second.source, second.day_recorded, second.month_recorded) == ("redis", D("0.40"), D("0.40"))
+    assert counters.read(counters.day_key(today)) == counters.Counter(recorded=400_000, reserved=0)
+    # A hold after the read counts on top of the filled counter (init never overwrites it).
+    with transaction.atomic():
+        cost_reserve(video=video, service="tts", amount=D("0.10"))
+    assert cost_budget_status().day_total == D("0.50")
 
 
 # --- Redis down: the database enforces ---------------------------------------------------------------------
