@@ -22,9 +22,9 @@ def start_servers(*, port: int, log_dir: Path) -> dict[str, Server]:
     """The production-like server, and the same without metrics and logging (B ÷ B bare)."""
     base = {k: v for k, v in os.environ.items() if k != "BENCH_OBSERVABILITY"}
     servers = {
-        "main": Server(name="main", port=port, env=base, log_dir=log_dir, access_log=True),
+        "main": Server(name="main", port=port, env=base, log_dir=log_dir, request_log=True),
         "bare": Server(
-            name="bare", port=port + 1, env={**base, "BENCH_OBSERVABILITY": "off"}, log_dir=log_dir, access_log=False
+            name="bare", port=port + 1, env={**base, "BENCH_OBSERVABILITY": "off"}, log_dir=log_dir, request_log=False
         ),
     }
     try:
@@ -82,15 +82,15 @@ def _wrk_once(ep, server: Server, *, seconds: float, args, path: Path, guess: fl
     workers = tuple(server.workers())
     cpu_ms = server.cpu_ms(snap.workers) - snap.cpu_ms
     served, statuses = server.requests_since(snap)
-    counted = served if server.access_log is not None else result.requests
+    counted = served if server.request_log is not None else result.requests
     # A password hash takes ~0.25 s of CPU: a few seconds of wrk complete few requests and the 100
     # in flight are served after it stops. For such endpoints the rate is what the server served
     # from the start until idle (the same method for login and the hash view they are compared by).
     busy_seconds = result.seconds + max(0.0, settle - server.IDLE_DETECTION_SECONDS)
-    rps = counted / busy_seconds if ep.slow and server.access_log is not None else result.rps
+    rps = counted / busy_seconds if ep.slow and server.request_log is not None else result.rps
     return {
         "rps": rps,
-        "rps_method": "served until idle" if ep.slow and server.access_log is not None else "wrk",
+        "rps_method": "served until idle" if ep.slow and server.request_log is not None else "wrk",
         "wrk_rps": result.rps,
         "requests": result.requests,
         "served": counted,

@@ -196,7 +196,7 @@ def build_document(*, args, seed_info, endpoints, results, failures, notes, runt
             "hash view run right after it); median and min..max over the rounds",
             "cpu_ratio": "per run: B's worker CPU per request / the endpoint's (login: the hash view's / login's)",
             "cpu": "gunicorn workers' utime+stime from /proc/<pid>/stat over the run and until idle, "
-            "divided by the requests the access log recorded (wrk's count for the server without logging)",
+            "divided by the requests the app's request lines recorded (wrk's count for the server without logging)",
             "queries": "SQL statements Django sent for one request, counted by bench.middleware (header-gated, "
             "5 sampled requests, median); psycopg's CONN_HEALTH_CHECKS 'SELECT 1' is not counted",
             "open_loop": f"{args.open_rate:g} req/s for {args.open_seconds:g}s, each request timed from when it was "

@@ -1,5 +1,6 @@
-"""gunicorn as production runs it (Dockerfile/compose: 4 sync workers, /dev/shm, access log, 60 s
-timeout), the workers' own CPU time from /proc, and the server side of every request (its access log)."""
+"""gunicorn as production runs it (Dockerfile/compose: 4 sync workers, /dev/shm, no gunicorn access log
+-- the app's JSON request line is the access log --, 60 s timeout), the workers' own CPU time from
+/proc, and the server side of every request (the app's request lines in the server's output)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from pathlib import Path
 from .http import RequestSpec, render, send
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-_STATUS = re.compile(rb'" (\d{3}) ')
+_REQUEST_LINE = b'"logger": "ytempire.request"'
+_STATUS = re.compile(rb'"status": (\d{3})')
 
 
 def _stat_fields(pid: int) -> list[str] | None:
@@ -68,13 +70,17 @@ class Server:
     IDLE_INTERVAL = 0.2
     IDLE_DETECTION_SECONDS = 2 * IDLE_INTERVAL  # wait_idle's two calm intervals
 
-    def __init__(self, *, name: str, port: int, env: dict[str, str], log_dir: Path, access_log: bool, workers: int = 4):
+    def __init__(
+        self, *, name: str, port: int, env: dict[str, str], log_dir: Path, request_log: bool, workers: int = 4
+    ):
         self.name = name
         self.port = port
         self.env = env
         self.workers_wanted = workers
         self.error_log = log_dir / f"gunicorn-{name}.log"
-        self.access_log = log_dir / f"access-{name}.log" if access_log else None
+        # The app's one JSON line per request (ytempire.request) goes to gunicorn's output with
+        # everything else; the server without logging writes none (wrk's counts are used there).
+        self.request_log = self.error_log if request_log else None
         self.process: subprocess.Popen | None = None
 
     def start(self, *, timeout: float = 90.0) -> None:
@@ -91,9 +97,6 @@ class Server:
             "--timeout",
             "60",
         ]
-        if self.access_log is not None:
-            self.access_log.write_bytes(b"")
-            command += ["--access-logfile", str(self.access_log)]
         log = open(self.error_log, "wb")  # noqa: SIM115 - kept open for the server's life
         self.process = subprocess.Popen(  # noqa: S603
             command, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
@@ -125,18 +128,20 @@ class Server:
 
     def snapshot(self) -> Snapshot:
         workers = tuple(self.workers())
-        offset = self.access_log.stat().st_size if self.access_log else 0
+        offset = self.request_log.stat().st_size if self.request_log else 0
         return Snapshot(cpu_ms=self.cpu_ms(workers), log_offset=offset, workers=workers)
 
     def requests_since(self, snap: Snapshot) -> tuple[int, dict[int, int]]:
-        """(requests, {status: n}) the access log recorded since ``snap``."""
-        if self.access_log is None:
+        """(requests, {status: n}) the app's request lines recorded since ``snap``."""
+        if self.request_log is None:
             return 0, {}
-        with open(self.access_log, "rb") as f:
+        with open(self.request_log, "rb") as f:
             f.seek(snap.log_offset)
             data = f.read()
         statuses: dict[int, int] = {}
         for line in data.splitlines():
+            if _REQUEST_LINE not in line:
+                continue
             match = _STATUS.search(line)
             status = int(match.group(1)) if match else 0
             statuses[status] = statuses.get(status, 0) + 1
