@@ -268,6 +268,29 @@ def test_an_empty_platform(db):
     assert len(overview["series"]["spend_per_day"]) == 30
 
 
+def test_each_cost_falls_in_one_step_lower_bound_included(user):
+    channel = ChannelFactory(user=user)
+    costs = {"economy": ["0.0000", "0.2499", "0.2500", "2.9999"], "premium": ["3.0000", "4.1000"]}
+    for level, amounts in costs.items():
+        for amount in amounts:
+            make_video(
+                channel,
+                published=NOW - dt.timedelta(days=1),
+                total_cost=D(amount),
+                estimated_cost=D("1.00"),
+                optimization_level=level,
+            )
+
+    money, series = operations_overview(now=NOW)["money"], operations_overview(now=NOW)["series"]
+    counts = {row["bucket"]: row["videos"] for row in series["cost_distribution"] if row["videos"]}
+    assert counts == {"0.00-0.25": 2, "0.25-0.50": 1, "2.75-3.00": 1, "3.00+": 2}
+    per_level = {row["level"]: row for row in money["estimate_vs_actual"]}
+    assert per_level["economy"] == {"level": "economy", "estimate": D("1.0000"), "actual": D("0.8750"), "videos": 4}
+    assert per_level["premium"] == {"level": "premium", "estimate": D("1.0000"), "actual": D("3.5500"), "videos": 2}
+    assert per_level["standard"] == {"level": "standard", "estimate": None, "actual": None, "videos": 0}
+    assert money["cost_per_video"]["mean"] == D("1.7666") and money["cost_per_video"]["p95"] == D("4.1000")
+
+
 def test_a_customer_without_channels(user):
     overview = operations_overview(user=user, now=NOW)
 
@@ -276,16 +299,16 @@ def test_a_customer_without_channels(user):
 
 
 def test_query_counts_are_bounded(business, django_assert_num_queries, user):
-    # today, spend, held, rollups, cost per level, p95, quota hours, capacity (4)
-    with django_assert_num_queries(11):
+    # today (2), spend, held, rollups, cost per level and step, p95, quota hours, capacity (4)
+    with django_assert_num_queries(12):
         operations_overview(now=NOW)
-    # + the customer's channels; capacity: upload room (4), their accounts, the projects
-    with django_assert_num_queries(14):
+    # + the customer's channels; capacity: upload room (4) with their accounts and the projects
+    with django_assert_num_queries(13):
         operations_overview(user=user, now=NOW)
 
 
 def test_the_query_count_does_not_grow_with_the_data(business, django_assert_num_queries):
     for n in range(20):
         make_video(business.ch3, created=at(TODAY, 13), published=at(TODAY, 13, n), total_cost=D("0.33"))
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         operations_overview(now=NOW)

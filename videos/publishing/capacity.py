@@ -1,6 +1,7 @@
 """What the platform can still publish today: per Google project its buckets, per bound channel
 the uploads its own account can still take. Automation and the capacity page read this."""
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Count
@@ -12,23 +13,41 @@ from youtube_pool.selectors import account_capacity_rows, project_capacity_rows
 from ..models import ACTIVE_STATUSES, Video
 
 
+@dataclass(frozen=True)
+class ChannelUploadCapacity:
+    """``room``: channel id -> uploads it can still publish today; ``accounts``: the capacity rows
+    of the bound channels' accounts; ``projects``: every project's capacity row. One snapshot."""
+
+    room: dict
+    accounts: list[dict]
+    projects: list[dict]
+
+
 def channel_upload_room(*, channel_ids, now: datetime | None = None) -> dict:
     """For each channel id: how many more videos it can publish today — its account's uploads left,
     minus its videos already on their way, shared fairly with the other channels on the same Google
-    project (whose upload bucket they all spend). Unbound channels get 0. Three queries."""
+    project (whose upload bucket they all spend). Unbound channels get 0. Four queries."""
+    return channel_upload_capacity(channel_ids=channel_ids, now=now).room
+
+
+def channel_upload_capacity(*, channel_ids, now: datetime | None = None) -> ChannelUploadCapacity:
+    """``channel_upload_room`` with the account and project rows it was computed from (callers
+    that show them need not read them again). Four queries."""
     now = now or timezone.now()
     bound = dict(
         Channel.objects.filter(pk__in=list(channel_ids), youtube_account_id__isnull=False).values_list(
             "pk", "youtube_account_id"
         )
     )
-    rows = {row["id"]: row for row in account_capacity_rows(account_ids=list(bound.values()), now=now)}
+    accounts = account_capacity_rows(account_ids=list(bound.values()), now=now)
+    rows = {row["id"]: row for row in accounts}
     in_flight = dict(
         Video.objects.filter(channel_id__in=list(bound), status__in=ACTIVE_STATUSES)
         .values_list("channel_id")
         .annotate(n=Count("id"))
     )
-    projects = {row["id"]: row["uploads_left"] for row in project_capacity_rows(now=now)}
+    project_rows = project_capacity_rows(now=now)
+    projects = {row["id"]: row["uploads_left"] for row in project_rows}
     room: dict = dict.fromkeys(channel_ids, 0)
     for channel_id, account_id in sorted(bound.items(), key=lambda item: str(item[0])):
         row = rows.get(account_id)
@@ -39,7 +58,7 @@ def channel_upload_room(*, channel_ids, now: datetime | None = None) -> dict:
         granted = min(left, project_left)
         projects[row["project_id"]] = project_left - granted
         room[channel_id] = granted
-    return room
+    return ChannelUploadCapacity(room=room, accounts=accounts, projects=project_rows)
 
 
 def publishing_capacity(*, now: datetime | None = None) -> dict:
